@@ -1,0 +1,200 @@
+// emlc command line: compile, inspect, run.
+// Exit codes: 0 success, 1 user error (bad model, flag or file; unsupported
+// model), 2 internal error (a bug in emlc).
+#include <CLI/CLI.hpp>
+#include <fmt/format.h>
+
+#include <cstdio>
+#include <filesystem>
+#include <iostream>
+
+#include "driver/compile.h"
+#include "eval/evaluator.h"
+#include "ops/op.h"
+#include "support/npy.h"
+#include "support/output_dir.h"
+#include "support/version.h"
+
+namespace {
+
+using namespace emlc;
+
+int fail(const Error& e) {
+  const char* kind = e.kind == ErrorKind::Internal ? "internal error" : "error";
+  std::fprintf(stderr, "emlc: %s: %s\n", kind, e.message.c_str());
+  if (e.kind == ErrorKind::Internal)
+    std::fprintf(stderr, "emlc: this is a bug in emlc; please report it with the model attached\n");
+  return e.exitCode();
+}
+
+// Parses NAME=D0,D1,... values of --input-shape.
+Status parseInputShapes(const std::vector<std::string>& specs, std::map<std::string, Shape>* out) {
+  for (const std::string& spec : specs) {
+    size_t eq = spec.rfind('=');
+    if (eq == std::string::npos || eq == 0 || eq + 1 == spec.size())
+      return invalid(fmt::format("--input-shape '{}': expected NAME=D0,D1,...", spec));
+    Shape s;
+    std::string dims = spec.substr(eq + 1);
+    size_t pos = 0;
+    while (pos <= dims.size()) {
+      size_t c = dims.find(',', pos);
+      std::string tok = dims.substr(pos, c == std::string::npos ? std::string::npos : c - pos);
+      char* end = nullptr;
+      long long v = std::strtoll(tok.c_str(), &end, 10);
+      if (tok.empty() || *end != '\0' || v <= 0 || v > (1LL << 31))
+        return invalid(fmt::format("--input-shape '{}': '{}' is not a positive dimension", spec, tok));
+      s.push_back(v);
+      if (c == std::string::npos) break;
+      pos = c + 1;
+    }
+    (*out)[spec.substr(0, eq)] = s;
+  }
+  return Status::ok();
+}
+
+std::string humanBytes(size_t b) {
+  return b >= 10 * 1024 ? fmt::format("{} B ({:.1f} KiB)", b, static_cast<double>(b) / 1024.0) : fmt::format("{} B", b);
+}
+
+int cmdCompile(const std::string& model, const std::string& outDir, const std::string& name,
+               const std::vector<std::string>& shapes, const std::vector<std::string>& disabled, bool printPlan) {
+  CompileOptions opt;
+  opt.model_path = model;
+  opt.name = name;
+  opt.passes.disabled = disabled;
+  Status st = parseInputShapes(shapes, &opt.import.input_shapes);
+  if (!st) return fail(st.error());
+  auto c = compileModel(opt);
+  if (!c) return fail(c.error());
+  st = writeOutputDir(outDir, c->files);
+  if (!st) return fail(st.error());
+  const MemoryPlan& p = c->plan;
+  ModelStats s = modelStats(c->model.graph);
+  std::printf("emlc: compiled '%s' -> %s/ (%s.h, %s.cpp, %s_weights.cpp, emlc/)\n", c->name.c_str(), outDir.c_str(),
+              c->name.c_str(), c->name.c_str(), c->name.c_str());
+  std::printf("  nodes %zu, MACs %lld, weights %s\n", c->model.graph.nodes.size(), static_cast<long long>(s.macs),
+              humanBytes(static_cast<size_t>(s.weight_bytes)).c_str());
+  std::printf("  arena %s, lower bound %s, arena/bound %.3f\n", humanBytes(p.arena_size).c_str(),
+              humanBytes(p.lower_bound).c_str(),
+              p.lower_bound ? static_cast<double>(p.arena_size) / static_cast<double>(p.lower_bound) : 1.0);
+  if (printPlan) std::printf("%s", formatPlan(c->model.graph, p).c_str());
+  return 0;
+}
+
+int cmdInspect(const std::string& model, const std::vector<std::string>& shapes, bool ir) {
+  ImportOptions imp;
+  Status st = parseInputShapes(shapes, &imp.input_shapes);
+  if (!st) return fail(st.error());
+  auto pm = prepareModel(model, imp, PassOptions{});
+  if (!pm) return fail(pm.error());
+  const Graph& g = pm->graph;
+  auto plan = planMemory(g);
+  if (!plan) return fail(plan.error());
+  ModelStats s = modelStats(g);
+  std::printf("model %s\n", model.c_str());
+  for (TensorId id : g.inputs) std::printf("  input  '%s' %s\n", g.t(id).name.c_str(), g.t(id).type.str().c_str());
+  for (TensorId id : g.outputs) std::printf("  output '%s' %s\n", g.t(id).name.c_str(), g.t(id).type.str().c_str());
+  std::printf("ops (%zu nodes after folding):\n", g.nodes.size());
+  for (const auto& kv : s.op_histogram) std::printf("  %-24s %d\n", kv.first.c_str(), kv.second);
+  std::printf("parameters %lld (%s)\nMACs %lld\n", static_cast<long long>(s.params),
+              humanBytes(static_cast<size_t>(s.weight_bytes)).c_str(), static_cast<long long>(s.macs));
+  std::printf("%s", formatPlan(g, plan.value()).c_str());
+  if (ir) std::printf("%s", printGraph(g).c_str());
+  return 0;
+}
+
+int cmdRun(const std::string& model, const std::vector<std::string>& inputs, const std::vector<std::string>& outputs,
+           const std::vector<std::string>& shapes) {
+  ImportOptions imp;
+  Status st = parseInputShapes(shapes, &imp.input_shapes);
+  if (!st) return fail(st.error());
+  auto pm = prepareModel(model, imp, PassOptions{});
+  if (!pm) return fail(pm.error());
+  const Graph& g = pm->graph;
+  if (inputs.size() != g.inputs.size())
+    return fail(invalid(fmt::format("the model has {} inputs; give one --input per input", g.inputs.size())));
+  if (!outputs.empty() && outputs.size() != g.outputs.size())
+    return fail(invalid(fmt::format("the model has {} outputs; give one --output per output or none",
+                                    g.outputs.size())));
+  std::vector<HostTensor> in;
+  for (const std::string& f : inputs) {
+    auto t = readNpy(f);
+    if (!t) return fail(t.error());
+    in.push_back(std::move(t.value()));
+  }
+  auto out = runGraph(g, in);
+  if (!out) return fail(out.error());
+  for (size_t k = 0; k < out->size(); ++k) {
+    const HostTensor& t = (*out)[k];
+    if (!outputs.empty()) {
+      st = writeNpy(outputs[k], t);
+      if (!st) return fail(st.error());
+    }
+    std::printf("output '%s' %s", g.t(g.outputs[k]).name.c_str(), t.type.str().c_str());
+    if (t.type.dtype == DType::F32 && t.type.numel() > 0) {
+      const float* v = t.as<float>();
+      int64_t best = 0;
+      for (int64_t i = 1; i < t.type.numel(); ++i)
+        if (v[i] > v[best]) best = i;
+      std::printf(": argmax %lld, values", static_cast<long long>(best));
+      for (int64_t i = 0; i < std::min<int64_t>(t.type.numel(), 10); ++i) std::printf(" %.6g", v[i]);
+      if (t.type.numel() > 10) std::printf(" ...");
+    }
+    std::printf("\n");
+  }
+  return 0;
+}
+
+int realMain(int argc, char** argv) {
+  CLI::App app{"emlc: compiles ONNX models to self-contained C++ for microcontrollers"};
+  app.set_version_flag("--version", std::string("emlc ") + kEmlcVersion);
+  app.require_subcommand(1);
+
+  std::string model, outDir, name;
+  std::vector<std::string> shapes, inputs, outputs, disabled;
+  bool ir = false, printPlan = false;
+
+  CLI::App* compile = app.add_subcommand("compile", "Compile MODEL.onnx into a folder of C++ sources");
+  compile->add_option("model", model, "ONNX model file")->required();
+  compile->add_option("-o,--output", outDir, "Output folder (written atomically)")->required();
+  compile->add_option("--name", name, "Model name: prefix of the generated API (default: from the file name)");
+  compile->add_option("--input-shape", shapes, "Fix an input's shape: NAME=D0,D1,... (repeatable)");
+  compile->add_option("--disable-pass", disabled, "Skip a pass of the pipeline (debugging; repeatable)");
+  compile->add_flag("--print-plan", printPlan, "Print the memory plan table");
+
+  CLI::App* inspect = app.add_subcommand("inspect", "Show inputs, outputs, ops, parameters, MACs and the memory plan");
+  inspect->add_option("model", model, "ONNX model file")->required();
+  inspect->add_option("--input-shape", shapes, "Fix an input's shape: NAME=D0,D1,... (repeatable)");
+  inspect->add_flag("--ir", ir, "Also print the IR after folding and passes");
+
+  CLI::App* run = app.add_subcommand("run", "Evaluate MODEL on the host with emlc's runtime kernels");
+  run->add_option("model", model, "ONNX model file")->required();
+  run->add_option("--input", inputs, ".npy file for each model input, in order")->required();
+  run->add_option("--output", outputs, ".npy file to write for each output, in order");
+  run->add_option("--input-shape", shapes, "Fix an input's shape: NAME=D0,D1,... (repeatable)");
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& e) {
+    int rc = app.exit(e);
+    return rc == 0 ? 0 : 1;
+  }
+  if (compile->parsed()) return cmdCompile(model, outDir, name, shapes, disabled, printPlan);
+  if (inspect->parsed()) return cmdInspect(model, shapes, ir);
+  if (run->parsed()) return cmdRun(model, inputs, outputs, shapes);
+  return 1;
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  try {
+    return realMain(argc, argv);
+  } catch (const std::bad_alloc&) {
+    std::fprintf(stderr, "emlc: internal error: out of memory\n");
+    return 2;
+  } catch (const std::exception& e) {
+    std::fprintf(stderr, "emlc: internal error: unexpected exception: %s\n", e.what());
+    return 2;
+  }
+}

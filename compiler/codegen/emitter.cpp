@@ -1,0 +1,302 @@
+#include "codegen/emitter.h"
+
+#include <fmt/format.h>
+
+#include <cstring>
+
+#include "codegen/code_writer.h"
+#include "codegen/names.h"
+#include "ops/op.h"
+#include "ops/op_util.h"
+#include "support/version.h"
+
+namespace emlc {
+
+namespace {
+
+const char* dtypeMacro(DType t) {
+  switch (t) {
+    case DType::F32: return "EMLC_DTYPE_FLOAT32";
+    case DType::U8: return "EMLC_DTYPE_UINT8";
+    case DType::I8: return "EMLC_DTYPE_INT8";
+    case DType::U16: return "EMLC_DTYPE_UINT16";
+    case DType::I16: return "EMLC_DTYPE_INT16";
+    case DType::I32: return "EMLC_DTYPE_INT32";
+    case DType::I64: return "EMLC_DTYPE_INT64";
+    case DType::Bool: return "EMLC_DTYPE_BOOL";
+    case DType::F64: return "EMLC_DTYPE_FLOAT64";
+    case DType::U32: return "EMLC_DTYPE_UINT32";
+    case DType::U64: return "EMLC_DTYPE_UINT64";
+    default: return "0";
+  }
+}
+
+// Prints constant data as a C++ initializer list, 8 to 16 values per line.
+std::string constantValues(const Tensor& t) {
+  std::vector<std::string> vals;
+  const size_t n = static_cast<size_t>(t.type.numel());
+  vals.reserve(n);
+  const uint8_t* p = t.data->data();
+  for (size_t i = 0; i < n; ++i) {
+    switch (t.type.dtype) {
+      case DType::F32: { float v; std::memcpy(&v, p + 4 * i, 4); vals.push_back(floatLiteral(v)); break; }
+      case DType::F64: { double v; std::memcpy(&v, p + 8 * i, 8); vals.push_back(doubleLiteral(v)); break; }
+      case DType::I8: vals.push_back(std::to_string(static_cast<int8_t>(p[i]))); break;
+      case DType::U8: vals.push_back(std::to_string(p[i]) + "u"); break;
+      case DType::Bool: vals.push_back(p[i] ? "true" : "false"); break;
+      case DType::I16: { int16_t v; std::memcpy(&v, p + 2 * i, 2); vals.push_back(std::to_string(v)); break; }
+      case DType::U16: { uint16_t v; std::memcpy(&v, p + 2 * i, 2); vals.push_back(std::to_string(v) + "u"); break; }
+      case DType::I32: { int32_t v; std::memcpy(&v, p + 4 * i, 4); vals.push_back(intLiteral(v, false)); break; }
+      case DType::U32: { uint32_t v; std::memcpy(&v, p + 4 * i, 4); vals.push_back(std::to_string(v) + "u"); break; }
+      case DType::I64: { int64_t v; std::memcpy(&v, p + 8 * i, 8); vals.push_back(intLiteral(v, true)); break; }
+      case DType::U64: { uint64_t v; std::memcpy(&v, p + 8 * i, 8); vals.push_back(std::to_string(v) + "ull"); break; }
+      default: vals.push_back("0"); break;
+    }
+  }
+  if (vals.empty()) vals.push_back(t.type.dtype == DType::Bool ? "false" : "0");
+  const size_t per = t.type.dtype == DType::F32 || t.type.dtype == DType::F64 ? 8 : 16;
+  std::string s;
+  for (size_t i = 0; i < vals.size(); ++i) {
+    if (i % per == 0) s += "\n    ";
+    s += vals[i];
+    s += i + 1 < vals.size() ? (i % per == per - 1 ? "," : ", ") : "";
+  }
+  return s;
+}
+
+class Emitter final : public EmitSink {
+ public:
+  Emitter(const Graph& g, const MemoryPlan& p, const EmitOptions& o) : g_(g), p_(p), o_(o) {
+    ns_ = "emlc_" + o.name + "_weights";
+  }
+
+  Expected<FileMap> run() {
+    FileMap files;
+    // Kernel calls, one block per node.
+    for (size_t i = 0; i < g_.nodes.size(); ++i) {
+      const Node& n = g_.nodes[i];
+      const Op* op = findOp(n.domain, n.op_type);
+      if (!op) return internal(g_.label(n) + ": no implementation at emission");
+      body_.line(fmt::format("// [{}] {}", i, commentSafe(g_.label(n))));
+      for (size_t k = 0; k < n.inputs.size(); ++k)
+        if (n.inputs[k] != kNoTensor) body_.line("//   in:  " + describe(n.inputs[k]));
+      for (size_t k = 0; k < n.outputs.size(); ++k)
+        if (n.outputs[k] != kNoTensor) body_.line("//   out: " + describe(n.outputs[k]));
+      Lowering l(g_, n, this);
+      Status st = op->lower(l);
+      if (!st.isOk()) return st.error().context(g_.label(n) + " (emission)");
+    }
+    EMLC_ASSIGN(std::string runBody, boundary(false));
+    EMLC_ASSIGN(std::string runF32Body, boundary(true));
+
+    std::map<std::string, std::string> v;
+    v["NAME"] = o_.name;
+    v["VERSION"] = kEmlcVersion;
+    v["SOURCE"] = commentSafe(o_.source_name);
+    v["GUARD"] = "EMLC_MODEL_" + o_.name + "_H";
+    v["ARENA_SIZE"] = std::to_string(p_.arena_size);
+    v["ARENA_ALLOC"] = std::to_string(std::max<size_t>(p_.arena_size, 1));
+    v["NUM_INPUTS"] = std::to_string(g_.inputs.size());
+    v["NUM_OUTPUTS"] = std::to_string(g_.outputs.size());
+    v["IO_MACROS"] = ioMacros();
+    v["WEIGHTS_NS"] = ns_;
+    v["WEIGHT_DECLS"] = weightDecls_.str();
+    v["WEIGHT_DEFS"] = weightDefs_.str();
+    v["WEIGHT_BYTES"] = std::to_string(weightBytes_);
+    v["PARAM_DECLS"] = params_.str();
+    v["INVOKE_BODY"] = indent(body_.str());
+    v["RUN_BODY"] = runBody;
+    v["RUN_F32_BODY"] = runF32Body;
+    v["SUMMARY"] = fmt::format("{} nodes, arena {} bytes (lower bound {}), weights {} bytes.", g_.nodes.size(),
+                               p_.arena_size, p_.lower_bound, weightBytes_);
+    for (const auto& [tmpl, out] : std::map<std::string, std::string>{
+             {"model.h.in", o_.name + ".h"}, {"model.cpp.in", o_.name + ".cpp"},
+             {"weights.cpp.in", o_.name + "_weights.cpp"}}) {
+      std::string missing;
+      files[out] = fillTemplate(templateText(tmpl), v, &missing);
+      if (!missing.empty()) return internal(fmt::format("template {} uses unknown key {}", tmpl, missing));
+    }
+    if (o_.copy_runtime)
+      for (const auto& kv : runtimeFiles()) files[kv.first] = kv.second;
+    return files;
+  }
+
+  // ---- EmitSink ----
+  std::string tensorExpr(TensorId id, const char* ctype, bool writable) override {
+    const TensorStorage& s = p_.storage[static_cast<size_t>(id)];
+    const std::string c = writable ? "" : "const ";
+    switch (s.home) {
+      case Home::Const: return constSymbol(id);
+      case Home::Input: return fmt::format("static_cast<const {}*>(in[{}])", ctype, s.index);
+      case Home::Output: return fmt::format("static_cast<{}{}*>(out[{}])", c, ctype, s.index);
+      case Home::Arena: return fmt::format("reinterpret_cast<{}{}*>(arena + {})", c, ctype, s.offset);
+      default: return "nullptr /* unplanned tensor */";
+    }
+  }
+  bool sameStorage(TensorId a, TensorId b) override {
+    const TensorStorage& x = p_.storage[static_cast<size_t>(a)];
+    const TensorStorage& y = p_.storage[static_cast<size_t>(b)];
+    return x.group >= 0 && x.group == y.group;
+  }
+  std::string declare(const std::string& type, const std::string& init) override {
+    std::string key = type + "|" + init;
+    auto it = declared_.find(key);
+    if (it != declared_.end()) return it->second;
+    std::string name = fmt::format("p{}", declared_.size());
+    params_.line(fmt::format("const {} {} = {};", type, name, init));
+    declared_[key] = name;
+    return name;
+  }
+  std::string declareArray(const char* ctype, const std::vector<std::string>& values) override {
+    std::string init;
+    for (const auto& v : values) init += (init.empty() ? "" : ", ") + v;
+    std::string key = std::string(ctype) + "[]|" + init;
+    auto it = declared_.find(key);
+    if (it != declared_.end()) return it->second;
+    std::string name = fmt::format("p{}", declared_.size());
+    params_.line(fmt::format("const {} {}[] = {{{}}};", ctype, name, init.empty() ? "0" : init));
+    declared_[key] = name;
+    return name;
+  }
+  void statement(const std::string& s) override { body_.line(s); }
+
+ private:
+  static std::string indent(const std::string& text) {
+    std::string out;
+    size_t pos = 0;
+    while (pos < text.size()) {
+      size_t e = text.find('\n', pos);
+      std::string ln = text.substr(pos, e - pos);
+      out += (ln.empty() ? "" : "  " + ln) + "\n";
+      pos = e == std::string::npos ? text.size() : e + 1;
+    }
+    return out;
+  }
+
+  std::string constSymbol(TensorId id) {
+    auto it = constIndex_.find(id);
+    if (it != constIndex_.end()) return ns_ + "::" + it->second;
+    const Tensor& t = g_.t(id);
+    std::string sym = fmt::format("c{}", constIndex_.size());
+    constIndex_[id] = sym;
+    const size_t n = std::max<int64_t>(t.type.numel(), 1);
+    weightDecls_.line(fmt::format("extern const {} {}[{}];  // {} {}", dtypeCType(t.type.dtype), sym, n,
+                                  commentSafe(t.name), t.type.str()));
+    weightDefs_.line(fmt::format("// '{}' {}", commentSafe(t.name), t.type.str()));
+    weightDefs_.line(fmt::format("alignas(16) extern const {} {}[{}] = {{{}}};", dtypeCType(t.type.dtype), sym, n,
+                                 constantValues(t)));
+    weightBytes_ += t.type.bytes();
+    return ns_ + "::" + sym;
+  }
+
+  std::string describe(TensorId id) const {
+    const Tensor& t = g_.t(id);
+    const TensorStorage& s = p_.storage[static_cast<size_t>(id)];
+    std::string where;
+    switch (s.home) {
+      case Home::Const: where = "weights"; break;
+      case Home::Input: where = fmt::format("input {}", s.index); break;
+      case Home::Output: where = fmt::format("output {}", s.index); break;
+      case Home::Arena: where = fmt::format("arena[{}, +{})", s.offset, t.type.bytes()); break;
+      default: where = "unplanned"; break;
+    }
+    return fmt::format("'{}' {} @ {}", commentSafe(t.name), t.type.str(), where);
+  }
+
+  std::string ioMacros() const {
+    std::string s;
+    auto one = [&](const char* kind, size_t k, TensorId id) {
+      const Tensor& t = g_.t(id);
+      std::string shape;
+      for (int64_t d : t.type.shape) shape += (shape.empty() ? "" : ", ") + std::to_string(d);
+      const std::string pre = fmt::format("{}_{}{}", o_.name, kind, k);
+      s += fmt::format("/* {} {}: '{}' {} */\n", kind, k, commentSafe(t.name), t.type.str());
+      s += fmt::format("#define {}_NAME \"{}\"\n", pre, cStringBody(t.name));
+      s += fmt::format("#define {}_DTYPE {}\n", pre, dtypeMacro(t.type.dtype));
+      s += fmt::format("#define {}_RANK {}\n", pre, t.type.shape.size());
+      s += fmt::format("#define {}_SHAPE {{{}}}\n", pre, shape.empty() ? "1" : shape);
+      s += fmt::format("#define {}_SIZE {}u\n", pre, t.type.numel());
+      s += fmt::format("#define {}_BYTES {}u\n", pre, t.type.bytes());
+      if (t.type.quant.quantized() && !t.type.quant.perChannel()) {
+        s += fmt::format("#define {}_SCALE {}\n", pre, floatLiteral(t.type.quant.scale[0]));
+        s += fmt::format("#define {}_ZERO_POINT {}\n", pre,
+                         t.type.quant.zero_point.empty() ? 0 : t.type.quant.zero_point[0]);
+      }
+      s += "\n";
+    };
+    for (size_t k = 0; k < g_.inputs.size(); ++k) one("INPUT", k, g_.inputs[k]);
+    for (size_t k = 0; k < g_.outputs.size(); ++k) one("OUTPUT", k, g_.outputs[k]);
+    return s;
+  }
+
+  // Body of NAME_run (f32 = false) or NAME_run_f32: move inputs that live in
+  // the arena into place, invoke, move outputs that do not live in the
+  // caller's buffer out.
+  Expected<std::string> boundary(bool f32) {
+    CodeWriter w;
+    w.raw("");
+    const std::string ptr = f32 ? "float" : "void";
+    auto list = [&](const std::string& arr, size_t n) {
+      std::string s;
+      for (size_t k = 0; k < n; ++k) s += (k ? ", " : "") + fmt::format("{}[{}]", arr, k);
+      return s.empty() ? std::string("nullptr") : s;
+    };
+    std::string pre = "  ";
+    std::string body;
+    body += fmt::format("{}const void* in[{}] = {{{}}};\n", pre, std::max<size_t>(g_.inputs.size(), 1),
+                        list("inputs", g_.inputs.size()));
+    body += fmt::format("{}void* out[{}] = {{{}}};\n", pre, std::max<size_t>(g_.outputs.size(), 1),
+                        list("outputs", g_.outputs.size()));
+    for (size_t k = 0; k < g_.inputs.size(); ++k)
+      body += fmt::format("{}if (!in[{}]) return -1;\n", pre, k);
+    for (size_t k = 0; k < g_.outputs.size(); ++k)
+      body += fmt::format("{}if (!out[{}]) return -1;\n", pre, k);
+    for (size_t k = 0; k < g_.inputs.size(); ++k) {
+      if (!p_.input_in_arena[k]) continue;
+      const Tensor& t = g_.t(g_.inputs[k]);
+      const TensorStorage& s = p_.storage[static_cast<size_t>(g_.inputs[k])];
+      if (f32)
+        body += fmt::format("{}emlc::rt::cast<float, {}>(static_cast<const float*>(in[{}]), "
+                            "reinterpret_cast<{}*>(arena + {}), {});\n",
+                            pre, dtypeCType(t.type.dtype), k, dtypeCType(t.type.dtype), s.offset, t.type.numel());
+      else
+        body += fmt::format("{}emlc::rt::copy_bytes(arena + {}, in[{}], {});\n", pre, s.offset, k, t.type.bytes());
+    }
+    body += fmt::format("{}const int rc = invoke(in, out);\n", pre);
+    for (size_t k = 0; k < g_.outputs.size(); ++k) {
+      TensorId id = g_.outputs[k];
+      const Tensor& t = g_.t(id);
+      const TensorStorage& s = p_.storage[static_cast<size_t>(id)];
+      if (s.home == Home::Output && s.index == static_cast<int>(k)) continue;
+      const char* ct = dtypeCType(t.type.dtype);
+      std::string src = tensorExpr(id, ct, false);
+      if (f32 && t.type.dtype != DType::F32)
+        body += fmt::format("{}emlc::rt::cast<{}, float>({}, static_cast<float*>(out[{}]), {});\n", pre, ct, src, k,
+                            t.type.numel());
+      else
+        body += fmt::format("{}emlc::rt::copy_bytes(out[{}], {}, {});\n", pre, k, src, t.type.bytes());
+    }
+    body += pre + "return rc;\n";
+    return body;
+  }
+
+  const Graph& g_;
+  const MemoryPlan& p_;
+  const EmitOptions& o_;
+  std::string ns_;
+  CodeWriter body_, params_, weightDecls_, weightDefs_;
+  std::map<std::string, std::string> declared_;
+  std::map<TensorId, std::string> constIndex_;
+  size_t weightBytes_ = 0;
+};
+
+}  // namespace
+
+Expected<FileMap> emitModel(const Graph& g, const MemoryPlan& plan, const EmitOptions& opt) {
+  if (!isValidModelName(opt.name))
+    return invalid(fmt::format("'{}' is not a valid model name (a C identifier, not a keyword)", opt.name));
+  Emitter e(g, plan, opt);
+  return e.run();
+}
+
+}  // namespace emlc

@@ -1,0 +1,89 @@
+#include "driver/compile.h"
+
+#include <fmt/format.h>
+
+#include <filesystem>
+#include <set>
+
+#include "codegen/names.h"
+#include "ops/op.h"
+#include "passes/infer.h"
+#include "support/version.h"
+
+namespace emlc {
+
+Expected<PreparedModel> prepareModel(const std::string& path, const ImportOptions& imp, const PassOptions& passes) {
+  EMLC_ASSIGN(ImportResult ir, importModelFile(path, imp));
+  PreparedModel pm;
+  pm.graph = std::move(ir.graph);
+  InferOptions io;
+  io.onnx_shapes = &ir.onnx_shapes;
+  EMLC_TRY(inferAndFold(pm.graph, io));
+  EMLC_TRY(runPipeline(pm.graph, passes, &pm.pass_log));
+  EMLC_TRY(verifyGraph(pm.graph));
+  return pm;
+}
+
+Expected<Compilation> compileModel(const CompileOptions& opt) {
+  Compilation c;
+  c.name = opt.name.empty() ? modelNameFromFile(std::filesystem::path(opt.model_path).stem().string()) : opt.name;
+  if (!isValidModelName(c.name))
+    return invalid(fmt::format("--name '{}' is not a valid C identifier (letters, digits, _; not a keyword)", c.name));
+  EMLC_ASSIGN(c.model, prepareModel(opt.model_path, opt.import, opt.passes));
+  EMLC_ASSIGN(c.plan, planMemory(c.model.graph));
+  EmitOptions eo;
+  eo.name = c.name;
+  eo.source_name = std::filesystem::path(opt.model_path).filename().string();
+  eo.copy_runtime = opt.copy_runtime;
+  EMLC_ASSIGN(c.files, emitModel(c.model.graph, c.plan, eo));
+  c.files[c.name + ".json"] = reportJson(c);
+  return c;
+}
+
+ModelStats modelStats(const Graph& g) {
+  ModelStats s;
+  std::set<TensorId> seen;
+  for (const Node& n : g.nodes) {
+    s.op_histogram[n.op_type]++;
+    if (const Op* op = findOp(n.domain, n.op_type)) s.macs += op->macs(n, g);
+    for (TensorId x : n.inputs)
+      if (x != kNoTensor && g.t(x).isConstant() && seen.insert(x).second) {
+        s.params += g.t(x).type.numel();
+        s.weight_bytes += static_cast<int64_t>(g.t(x).type.bytes());
+      }
+  }
+  return s;
+}
+
+std::string reportJson(const Compilation& c) {
+  const Graph& g = c.model.graph;
+  const MemoryPlan& p = c.plan;
+  ModelStats st = modelStats(g);
+  std::string s = "{\n";
+  s += fmt::format("  \"emlc_version\": {},\n", jsonString(kEmlcVersion));
+  s += fmt::format("  \"name\": {},\n", jsonString(c.name));
+  s += fmt::format("  \"nodes\": {},\n  \"params\": {},\n  \"weight_bytes\": {},\n  \"macs\": {},\n",
+                   g.nodes.size(), st.params, st.weight_bytes, st.macs);
+  s += fmt::format("  \"arena_bytes\": {},\n  \"lower_bound_bytes\": {},\n  \"arena_over_bound\": {:.4f},\n",
+                   p.arena_size, p.lower_bound,
+                   p.lower_bound ? static_cast<double>(p.arena_size) / static_cast<double>(p.lower_bound) : 1.0);
+  s += "  \"buffers\": [";
+  for (size_t i = 0; i < p.buffers.size(); ++i) {
+    const PlannedBuffer& b = p.buffers[i];
+    std::string names;
+    for (TensorId id : b.tensors) names += (names.empty() ? "" : ", ") + jsonString(g.t(id).name);
+    s += fmt::format("{}\n    {{\"tensors\": [{}], \"size\": {}, \"offset\": {}, \"first_step\": {}, \"last_step\": {}}}",
+                     i ? "," : "", names, b.size, b.offset, b.first, b.last);
+  }
+  s += p.buffers.empty() ? "],\n" : "\n  ],\n";
+  s += "  \"passes\": [";
+  for (size_t i = 0; i < c.model.pass_log.size(); ++i) {
+    const PassRecord& r = c.model.pass_log[i];
+    s += fmt::format("{}\n    {{\"name\": {}, \"changed\": {}, \"skipped\": {}, \"nodes_before\": {}, \"nodes_after\": {}}}",
+                     i ? "," : "", jsonString(r.name), r.changed, r.skipped, r.nodes_before, r.nodes_after);
+  }
+  s += c.model.pass_log.empty() ? "]\n" : "\n  ]\n";
+  return s + "}\n";
+}
+
+}  // namespace emlc

@@ -1,0 +1,54 @@
+// The compile driver: import -> infer/fold -> pass pipeline -> memory plan ->
+// emission. Everything in memory; writing the folder is the caller's last
+// step (writeOutputDir), so a failure anywhere leaves nothing behind.
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "codegen/emitter.h"
+#include "ir/graph.h"
+#include "onnx/importer.h"
+#include "passes/pass.h"
+#include "plan/memory_plan.h"
+#include "support/status.h"
+
+namespace emlc {
+
+struct CompileOptions {
+  std::string model_path;
+  std::string name;  // empty: derived from the model file name
+  ImportOptions import;
+  PassOptions passes;
+  bool copy_runtime = true;
+};
+
+// The prepared graph: imported, inferred, folded, optimised.
+struct PreparedModel {
+  Graph graph;
+  std::vector<PassRecord> pass_log;
+};
+
+struct Compilation {
+  std::string name;
+  PreparedModel model;
+  MemoryPlan plan;
+  FileMap files;
+};
+
+Expected<PreparedModel> prepareModel(const std::string& path, const ImportOptions& imp, const PassOptions& passes);
+Expected<Compilation> compileModel(const CompileOptions& opt);
+
+// Model statistics for `emlc inspect` and the report.
+struct ModelStats {
+  int64_t params = 0;       // elements of constant tensors read by nodes
+  int64_t weight_bytes = 0;
+  int64_t macs = 0;
+  std::map<std::string, int> op_histogram;
+};
+ModelStats modelStats(const Graph& g);
+
+// NAME.json: the memory plan and model summary.
+std::string reportJson(const Compilation& c);
+
+}  // namespace emlc

@@ -1,0 +1,23 @@
+// Host evaluation of graphs through the runtime kernels (the same code the
+// generated C++ calls). Used for constant folding, `emlc run` and, later,
+// calibration and bit-exact checks of generated code.
+#pragma once
+
+#include <vector>
+
+#include "ir/graph.h"
+#include "ir/host_tensor.h"
+#include "support/status.h"
+
+namespace emlc {
+
+// Evaluates one (inferred) node. `in`/`out` point to buffers of the node's
+// input/output types (nullptr for omitted tensors).
+Status evalNode(const Graph& g, const Node& n, const std::vector<const void*>& in,
+                const std::vector<void*>& out);
+
+// Runs the whole graph on `inputs` (in Graph::inputs order, types checked) and
+// returns the outputs in Graph::outputs order.
+Expected<std::vector<HostTensor>> runGraph(const Graph& g, const std::vector<HostTensor>& inputs);
+
+}  // namespace emlc

@@ -1,0 +1,55 @@
+// The op interface. Every ONNX op emlc supports lives in one place: a class
+// implementing Op in compiler/ops/<family>.cpp, registered by one line in
+// ops.def. The class owns the op's attribute checks, shape/type inference,
+// and its kernel call (evaluation and emission share Op::lower).
+#pragma once
+
+#include <string>
+#include <vector>
+
+#include "ir/graph.h"
+#include "ops/lowering.h"
+#include "support/status.h"
+
+namespace emlc {
+
+class Op {
+ public:
+  virtual ~Op() = default;
+
+  // Checks attributes, opset and input types, and sets the output types
+  // (Graph::t(out).type, typed = true). Inputs are typed; constant inputs have
+  // data. Returns Unsupported (with a reason, no node prefix: the caller adds
+  // it) for valid models emlc can't compile, Invalid for malformed ones.
+  virtual Status infer(Node& n, Graph& g) const = 0;
+
+  // Describes the kernel call (see lowering.h). Called only after infer().
+  virtual Status lower(Lowering& l) const = 0;
+
+  // Output 0 is input 0 reinterpreted (same bytes): the planner may share
+  // storage, and lower() must be `return l.viewCopy();`.
+  virtual bool isView() const { return false; }
+
+  // Fold even when inputs are not constant (outputs depend on shapes only).
+  virtual bool shapeOnly() const { return false; }
+
+  // Multiply-accumulates of one evaluation (Conv, Gemm, MatMul...; 0 else).
+  virtual int64_t macs(const Node& n, const Graph& g) const {
+    (void)n; (void)g;
+    return 0;
+  }
+
+  // Input k of this node must be a compile-time constant (a shape, axes,
+  // pads...). Used to freeze such inputs from test data.
+  virtual bool needsConstInput(const Node& n, size_t k) const {
+    (void)n; (void)k;
+    return false;
+  }
+};
+
+// The registry (ops/registry.cpp, filled from ops.def). nullptr if unknown.
+const Op* findOp(const std::string& domain, const std::string& op_type);
+// All registered op types, sorted (for README's table and `emlc --list-ops`).
+std::vector<std::string> registeredOps();
+
+}  // namespace emlc

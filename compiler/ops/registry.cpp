@@ -1,0 +1,35 @@
+#include <algorithm>
+#include <map>
+
+#include "ops/op.h"
+
+namespace emlc {
+
+#define EMLC_OP(NAME) const Op& op_##NAME();
+#include "ops/ops.def"
+#undef EMLC_OP
+
+namespace {
+const std::map<std::string, const Op*>& table() {
+  static const std::map<std::string, const Op*> t = {
+#define EMLC_OP(NAME) {#NAME, &op_##NAME()},
+#include "ops/ops.def"
+#undef EMLC_OP
+  };
+  return t;
+}
+}  // namespace
+
+const Op* findOp(const std::string& domain, const std::string& op_type) {
+  if (!domain.empty() && domain != "ai.onnx") return nullptr;
+  auto it = table().find(op_type);
+  return it == table().end() ? nullptr : it->second;
+}
+
+std::vector<std::string> registeredOps() {
+  std::vector<std::string> v;
+  for (const auto& kv : table()) v.push_back(kv.first);
+  return v;
+}
+
+}  // namespace emlc
