@@ -158,6 +158,13 @@ class Emitter final : public EmitSink {
     declared_[key] = name;
     return name;
   }
+  std::string localArray(const std::string& elem, const std::vector<std::string>& items) override {
+    std::string name = fmt::format("l{}", locals_++);
+    std::string init;
+    for (const auto& i : items) init += (init.empty() ? "" : ", ") + i;
+    body_.line(fmt::format("{} const {}[] = {{{}}};", elem, name, init));
+    return name;
+  }
   void statement(const std::string& s) override { body_.line(s); }
 
  private:
@@ -288,6 +295,7 @@ class Emitter final : public EmitSink {
   std::map<std::string, std::string> declared_;
   std::map<TensorId, std::string> constIndex_;
   size_t weightBytes_ = 0;
+  int locals_ = 0;
 };
 
 }  // namespace

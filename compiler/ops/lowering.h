@@ -16,6 +16,7 @@
 #pragma once
 
 #include <cstring>
+#include <deque>
 #include <string>
 #include <type_traits>
 #include <vector>
@@ -28,6 +29,11 @@ namespace emlc {
 template <class T> struct In { size_t k; };
 template <class T> struct OptIn { size_t k; };
 template <class T> struct Out { size_t k; };
+// Several inputs/outputs passed as one array of pointers (Concat, Split).
+template <class T> struct InList { std::vector<size_t> ks; };
+template <class T> struct OutList { std::vector<size_t> ks; };
+// A constant array of values computed at compile time, passed as `const T*`.
+template <class T> struct ConstArray { std::vector<T> values; };
 
 // C type name and DType of an element type, as the generated code spells it.
 template <class T>
@@ -79,6 +85,9 @@ class EmitSink {
   virtual std::string declare(const std::string& type, const std::string& init) = 0;
   // Declares `static const CTYPE NAME[] = {...};` at file scope, returns NAME.
   virtual std::string declareArray(const char* ctype, const std::vector<std::string>& values) = 0;
+  // Declares a local `ELEM const NAME[] = {...};` before the next statement
+  // and returns NAME (pointer lists for Concat/Split).
+  virtual std::string localArray(const std::string& elem, const std::vector<std::string>& items) = 0;
   virtual void statement(const std::string& s) = 0;
 };
 
@@ -131,6 +140,8 @@ class Lowering {
 
   template <class T> In<T> in(size_t k) const { return In<T>{k}; }
   template <class T> OptIn<T> optIn(size_t k) const { return OptIn<T>{k}; }
+  template <class T> InList<T> inList(std::vector<size_t> ks) const { return InList<T>{std::move(ks)}; }
+  template <class T> OutList<T> outList(std::vector<size_t> ks) const { return OutList<T>{std::move(ks)}; }
   template <class T> Out<T> out(size_t k) const { return Out<T>{k}; }
 
   // Runs (eval) or prints (emit) `name(args...)`; `fn` must be the function
@@ -140,6 +151,8 @@ class Lowering {
     static_assert(sizeof...(P) == sizeof...(A), "kernel argument count mismatch");
     Status st;
     if (!emitting()) {
+      scratch_.clear();
+      scratch_.reserve(sizeof...(A));
       (check(args, st), ...);
       if (!st.isOk()) return st;
       fn(resolve(args)...);
@@ -170,6 +183,12 @@ class Lowering {
     if (hasIn(a.k)) checkType<T>(a.k, false, st);
   }
   template <class T> void check(const Out<T>& a, Status& st) const { checkType<T>(a.k, true, st); }
+  template <class T> void check(const InList<T>& a, Status& st) const {
+    for (size_t k : a.ks) checkType<T>(k, false, st);
+  }
+  template <class T> void check(const OutList<T>& a, Status& st) const {
+    for (size_t k : a.ks) checkType<T>(k, true, st);
+  }
   template <class V> void check(const V&, Status&) const {}
 
   template <class T> const T* resolve(const In<T>& a) const { return static_cast<const T*>(in_[a.k]); }
@@ -177,6 +196,18 @@ class Lowering {
     return a.k < in_.size() ? static_cast<const T*>(in_[a.k]) : nullptr;
   }
   template <class T> T* resolve(const Out<T>& a) const { return static_cast<T*>(out_[a.k]); }
+  // Lists resolve to arrays that live until the kernel call returns.
+  template <class T> const T* const* resolve(const InList<T>& a) {
+    auto& v = scratch_.emplace_back();
+    for (size_t k : a.ks) v.push_back(const_cast<void*>(in_[k]));
+    return reinterpret_cast<const T* const*>(v.data());
+  }
+  template <class T> T* const* resolve(const OutList<T>& a) {
+    auto& v = scratch_.emplace_back();
+    for (size_t k : a.ks) v.push_back(out_[k]);
+    return reinterpret_cast<T* const*>(v.data());
+  }
+  template <class T> const T* resolve(const ConstArray<T>& a) const { return a.values.data(); }
   template <class V> const V& resolve(const V& v) const { return v; }
 
   template <class T> std::string print(const In<T>& a, Status& st) {
@@ -191,6 +222,29 @@ class Lowering {
   template <class T> std::string print(const Out<T>& a, Status& st) {
     check(a, st);
     return sink_->tensorExpr(n_.outputs[a.k], ctypeName<T>(), true);
+  }
+  template <class T> std::string print(const InList<T>& a, Status& st) {
+    check(a, st);
+    std::vector<std::string> items;
+    for (size_t k : a.ks) items.push_back(sink_->tensorExpr(n_.inputs[k], ctypeName<T>(), false));
+    return sink_->localArray(std::string("const ") + ctypeName<T>() + "*", items);
+  }
+  template <class T> std::string print(const OutList<T>& a, Status& st) {
+    check(a, st);
+    std::vector<std::string> items;
+    for (size_t k : a.ks) items.push_back(sink_->tensorExpr(n_.outputs[k], ctypeName<T>(), true));
+    return sink_->localArray(std::string(ctypeName<T>()) + "*", items);
+  }
+  template <class T> std::string print(const ConstArray<T>& a, Status&) {
+    std::vector<std::string> items;
+    for (const T& v : a.values) items.push_back(scalar(v));
+    return sink_->declareArray(ctypeName<T>(), items);
+  }
+  template <class V> static std::string scalar(const V& v) {
+    if constexpr (std::is_same_v<V, bool>) return v ? "true" : "false";
+    else if constexpr (std::is_same_v<V, float>) return floatLiteral(v);
+    else if constexpr (std::is_same_v<V, double>) return doubleLiteral(v);
+    else return intLiteral(static_cast<int64_t>(v), sizeof(V) == 8);
   }
   template <class V> std::string print(const V& v, Status& st) {
     if constexpr (detail::IsParams<V>::value) {
@@ -216,6 +270,7 @@ class Lowering {
   std::vector<const void*> in_;
   std::vector<void*> out_;
   EmitSink* sink_ = nullptr;
+  std::vector<std::vector<void*>> scratch_;
 };
 
 }  // namespace emlc

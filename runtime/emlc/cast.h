@@ -4,7 +4,7 @@
 
 #include <limits>
 
-#include "emlc/common.h"
+#include "common.h"
 
 namespace emlc {
 namespace rt {

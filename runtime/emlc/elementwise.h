@@ -9,7 +9,7 @@
 
 #include <cmath>
 
-#include "emlc/common.h"
+#include "common.h"
 
 namespace emlc {
 namespace rt {

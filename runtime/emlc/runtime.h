@@ -2,8 +2,18 @@
 #ifndef EMLC_RUNTIME_H
 #define EMLC_RUNTIME_H
 
-#include "emlc/common.h"
-#include "emlc/cast.h"
-#include "emlc/elementwise.h"
+#include "common.h"
+#include "cast.h"
+#include "elementwise.h"
+
+// conv/matmul family
+
+// pool/norm/softmax family
+
+// shape/layout/gather family
+
+// reduce/resize family
+
+// end of kernel families
 
 #endif
