@@ -106,6 +106,18 @@ class Emitter final : public EmitSink {
     v["PARAM_DECLS"] = params_.str();
     v["INVOKE_BODY"] = indent(body_.str());
     v["RUN_BODY"] = runBody;
+    auto sizeSwitch = [&](const std::vector<TensorId>& ids, bool bytes) {
+      std::string b = "  switch (i) {\n";
+      for (size_t k = 0; k < ids.size(); ++k) {
+        const TensorType& t = g_.t(ids[k]).type;
+        b += fmt::format("    case {}: return {}u;\n", k, bytes ? t.bytes() : static_cast<size_t>(t.numel()));
+      }
+      return b + "    default: return 0u;\n  }\n";
+    };
+    v["INPUT_SIZE_BODY"] = sizeSwitch(g_.inputs, false);
+    v["INPUT_BYTES_BODY"] = sizeSwitch(g_.inputs, true);
+    v["OUTPUT_SIZE_BODY"] = sizeSwitch(g_.outputs, false);
+    v["OUTPUT_BYTES_BODY"] = sizeSwitch(g_.outputs, true);
     v["RUN_F32_BODY"] = runF32Body;
     v["SUMMARY"] = fmt::format("{} nodes, arena {} bytes (lower bound {}), weights {} bytes.", g_.nodes.size(),
                                p_.arena_size, p_.lower_bound, weightBytes_);

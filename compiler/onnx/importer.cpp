@@ -158,10 +158,9 @@ Expected<ImportResult> importModel(onnx::ModelProto& model, const std::string& m
                                    kMaxIrVersion));
   std::map<std::string, int> opsets;
   for (const auto& o : model.opset_import()) opsets[isDefaultDomain(o.domain()) ? "" : o.domain()] = static_cast<int>(o.version());
-  if (!opsets.count("")) return invalid("model does not import the default ONNX opset");
-  if (opsets[""] > kMaxOpset)
+  if (opsets.count("") && opsets[""] > kMaxOpset)
     return unsupported(fmt::format("opset {} is newer than emlc supports (up to {})", opsets[""], kMaxOpset));
-  if (opsets[""] < 1) return invalid(fmt::format("opset version {} is invalid", opsets[""]));
+  if (opsets.count("") && opsets[""] < 1) return invalid(fmt::format("opset version {} is invalid", opsets[""]));
 
   EMLC_TRY(applyInputShapes(model, opt));
 
