@@ -222,7 +222,8 @@ class LrnOp final : public Op {
     EMLC_TRY(checkShape(x.shape, "input X"));
     if (!n.has("size")) return invalid("attribute 'size' is required");
     const int64_t size = n.attrInt("size", 0);
-    if (size < 1 || size > (int64_t{1} << 30)) return invalid(fmt::format("size must be positive, is {}", size));
+    if (size < 1) return invalid(fmt::format("size must be positive, is {}", size));
+    if (size > 65535) return unsupported(fmt::format("size {} is too large (at most 65535)", size));
     setOut(g, n, 0, typeOf(x.dtype, x.shape));
     return Status::ok();
   }

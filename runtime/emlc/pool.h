@@ -47,10 +47,14 @@ struct PoolParams {
 // `taps` taps `dil` apart land in [lo, hi).
 inline void pool_tap_range(int32_t start, int32_t taps, int32_t dil, int32_t lo, int32_t hi, int32_t* k0,
                            int32_t* k1) {
-  int32_t a = 0;
-  if (start < lo) a = (lo - start + dil - 1) / dil;
-  int32_t b = 0;
-  if (hi > start) b = (hi - start + dil - 1) / dil;
+  int32_t a = 0, b = 0;
+  if (dil == 1) {  // the common case, without divisions
+    if (start < lo) a = lo - start;
+    if (hi > start) b = hi - start;
+  } else {
+    if (start < lo) a = (lo - start + dil - 1) / dil;
+    if (hi > start) b = (hi - start + dil - 1) / dil;
+  }
   if (b > taps) b = taps;
   if (a > b) a = b;
   *k0 = a;
