@@ -118,6 +118,9 @@ Expected<PoolGeom> poolGeometry(const Graph& g, const Node& n, PoolKind kind) {
       if (span < 0)
         return invalid(fmt::format("kernel extent {} exceeds the padded input size {} along spatial axis {}", eff,
                                    d + pb + pe, i));
+      // ceil_mode as ONNX 1.12's spec and shape inference define it: the
+      // last window is kept even if it starts in the end padding (PyTorch,
+      // and later ONNX releases, drop such a window).
       out = (ceil_mode ? (span + s - 1) / s : span / s) + 1;
     } else {
       out = (d + s - 1) / s;

@@ -11,6 +11,10 @@
 // the padding are skipped, never read), so the inner loop has no bounds
 // checks. Padding therefore counts as -inf for MaxPool and as 0 for the sums
 // of AveragePool/LpPool.
+//
+// A window with no tap inside the input (possible with ceil_mode or with pads
+// as large as the kernel) gives the type's lowest value for MaxPool (index:
+// the plane's first element) and 0 for AveragePool and LpPool.
 #ifndef EMLC_RUNTIME_POOL_H
 #define EMLC_RUNTIME_POOL_H
 
