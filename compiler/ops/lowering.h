@@ -10,8 +10,8 @@
 // inputs, outputs or weights, parameter structs become `static const`
 // aggregates. So the compiler's evaluation and the device run the same code.
 //
-// Argument kinds: In<T>/OptIn<T>/Out<T> (tensor k of the node; OptIn may be
-// omitted and becomes nullptr), integral and floating scalars, and parameter
+// Argument kinds: In<T>/OptIn<T>/Out<T>/OptOut<T> (tensor k of the node;
+// OptIn/OptOut may be omitted and become nullptr), integral and floating scalars, and parameter
 // structs (aggregates with kName and fields(), see runtime/emlc/common.h).
 #pragma once
 
@@ -29,6 +29,8 @@ namespace emlc {
 template <class T> struct In { size_t k; };
 template <class T> struct OptIn { size_t k; };
 template <class T> struct Out { size_t k; };
+// An optional output: nullptr when the node omits it.
+template <class T> struct OptOut { size_t k; };
 // Several inputs/outputs passed as one array of pointers (Concat, Split).
 template <class T> struct InList { std::vector<size_t> ks; };
 template <class T> struct OutList { std::vector<size_t> ks; };
@@ -143,6 +145,7 @@ class Lowering {
   template <class T> InList<T> inList(std::vector<size_t> ks) const { return InList<T>{std::move(ks)}; }
   template <class T> OutList<T> outList(std::vector<size_t> ks) const { return OutList<T>{std::move(ks)}; }
   template <class T> Out<T> out(size_t k) const { return Out<T>{k}; }
+  template <class T> OptOut<T> optOut(size_t k) const { return OptOut<T>{k}; }
 
   // Runs (eval) or prints (emit) `name(args...)`; `fn` must be the function
   // that `name` denotes in the generated code.
@@ -183,6 +186,9 @@ class Lowering {
     if (hasIn(a.k)) checkType<T>(a.k, false, st);
   }
   template <class T> void check(const Out<T>& a, Status& st) const { checkType<T>(a.k, true, st); }
+  template <class T> void check(const OptOut<T>& a, Status& st) const {
+    if (hasOut(a.k)) checkType<T>(a.k, true, st);
+  }
   template <class T> void check(const InList<T>& a, Status& st) const {
     for (size_t k : a.ks) checkType<T>(k, false, st);
   }
@@ -196,6 +202,9 @@ class Lowering {
     return a.k < in_.size() ? static_cast<const T*>(in_[a.k]) : nullptr;
   }
   template <class T> T* resolve(const Out<T>& a) const { return static_cast<T*>(out_[a.k]); }
+  template <class T> T* resolve(const OptOut<T>& a) const {
+    return a.k < out_.size() ? static_cast<T*>(out_[a.k]) : nullptr;
+  }
   // Lists resolve to arrays that live until the kernel call returns.
   template <class T> const T* const* resolve(const InList<T>& a) {
     auto& v = scratch_.emplace_back();
@@ -220,6 +229,11 @@ class Lowering {
     return sink_->tensorExpr(n_.inputs[a.k], ctypeName<T>(), false);
   }
   template <class T> std::string print(const Out<T>& a, Status& st) {
+    check(a, st);
+    return sink_->tensorExpr(n_.outputs[a.k], ctypeName<T>(), true);
+  }
+  template <class T> std::string print(const OptOut<T>& a, Status& st) {
+    if (!hasOut(a.k)) return "nullptr";
     check(a, st);
     return sink_->tensorExpr(n_.outputs[a.k], ctypeName<T>(), true);
   }

@@ -9,6 +9,9 @@
 // conv/matmul family
 
 // pool/norm/softmax family
+#include "pool.h"
+#include "norm.h"
+#include "softmax.h"
 
 // shape/layout/gather family
 
