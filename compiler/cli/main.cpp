@@ -173,6 +173,8 @@ int realMain(int argc, char** argv) {
   run->add_option("--output", outputs, ".npy file to write for each output, in order");
   run->add_option("--input-shape", shapes, "Fix an input's shape: NAME=D0,D1,... (repeatable)");
 
+  CLI::App* listOps = app.add_subcommand("list-ops", "List the supported ONNX operators");
+
   try {
     app.parse(argc, argv);
   } catch (const CLI::ParseError& e) {
@@ -182,6 +184,10 @@ int realMain(int argc, char** argv) {
   if (compile->parsed()) return cmdCompile(model, outDir, name, shapes, disabled, printPlan);
   if (inspect->parsed()) return cmdInspect(model, shapes, ir);
   if (run->parsed()) return cmdRun(model, inputs, outputs, shapes);
+  if (listOps->parsed()) {
+    for (const std::string& op : registeredOps()) std::printf("%s\n", op.c_str());
+    return 0;
+  }
   return 1;
 }
 
