@@ -1,6 +1,7 @@
-// Convolutions: Conv and ConvTranspose, 1-D to 3-D, float32/float64.
+// Convolutions: Conv and ConvTranspose (1-D to 3-D, float32/float64) and
+// ConvInteger (int8/uint8 with zero points, int32 out).
 //
-// Both ops share one geometry function (planConv) that checks every attribute
+// All three share one geometry function (planConv) that checks every attribute
 // and computes the output shape and the runtime's ConvParams; infer(),
 // lower() and macs() all go through it, so they cannot disagree.
 #include "emlc/conv.h"
@@ -18,6 +19,15 @@ constexpr int64_t kAxisLimit = int64_t{1} << 29;
 
 // Floor division (b > 0), as ONNX's reference uses for ConvTranspose pads.
 int64_t floorDiv(int64_t a, int64_t b) { return a >= 0 ? a / b : -((-a + b - 1) / b); }
+
+template <class F>
+Status dispatchInt8(DType t, F&& f) {
+  switch (t) {
+    case DType::I8: return f(int8_t{});
+    case DType::U8: return f(uint8_t{});
+    default: return unsupported(fmt::format("element type {} is not supported (int8/uint8 only)", dtypeName(t)));
+  }
+}
 
 struct ConvPlan {
   rt::ConvParams params{};
@@ -40,17 +50,35 @@ Expected<std::vector<int64_t>> axisAttr(const Node& n, const char* name, size_t 
   return v;
 }
 
-// Checks types and ranks shared by Conv and ConvTranspose.
-Status checkInputs(const Node& n, const Graph& g) {
-  EMLC_TRY(requireInputs(n, 2, 3));
+enum class Kind { Conv, Transpose, Integer };
+
+// Checks types and ranks shared by Conv, ConvTranspose and ConvInteger.
+Status checkInputs(const Node& n, const Graph& g, Kind kind) {
+  EMLC_TRY(requireInputs(n, 2, kind == Kind::Integer ? 4 : 3));
   const TensorType& x = g.inType(n, 0);
   const TensorType& w = g.inType(n, 1);
-  EMLC_TRY(requireDType(x, {DType::F32, DType::F64}, "input X"));
-  if (w.dtype != x.dtype)
-    return invalid(fmt::format("W has element type {} but X has {}", dtypeName(w.dtype), dtypeName(x.dtype)));
-  if (n.in(2) != kNoTensor && g.inType(n, 2).dtype != x.dtype)
-    return invalid(fmt::format("B has element type {} but X has {}", dtypeName(g.inType(n, 2).dtype),
-                               dtypeName(x.dtype)));
+  if (kind == Kind::Integer) {
+    // ConvInteger: int8/uint8 X and W, optional zero points as inputs 2 (one
+    // value) and 3 (one value or one per output channel).
+    EMLC_TRY(requireDType(x, {DType::U8, DType::I8}, "input X"));
+    EMLC_TRY(requireDType(w, {DType::U8, DType::I8}, "input W"));
+    for (size_t k = 2; k < 4; ++k) {
+      if (n.in(k) == kNoTensor) continue;
+      const TensorType& z = g.inType(n, k);
+      if (z.dtype != g.inType(n, k - 2).dtype)
+        return invalid(fmt::format("zero point {} must have the type of {}", z.str(), k == 2 ? "X" : "W"));
+      if (z.numel() != 1 && (k == 2 || z.rank() != 1 || w.rank() < 1 || z.shape[0] != w.shape[0]))
+        return invalid(fmt::format("zero point {} must be a single value{}", z.str(),
+                                   k == 2 ? "" : " or have one value per output channel"));
+    }
+  } else {
+    EMLC_TRY(requireDType(x, {DType::F32, DType::F64}, "input X"));
+    if (w.dtype != x.dtype)
+      return invalid(fmt::format("W has element type {} but X has {}", dtypeName(w.dtype), dtypeName(x.dtype)));
+    if (n.in(2) != kNoTensor && g.inType(n, 2).dtype != x.dtype)
+      return invalid(fmt::format("B has element type {} but X has {}", dtypeName(g.inType(n, 2).dtype),
+                                 dtypeName(x.dtype)));
+  }
   if (x.rank() < 3) return invalid(fmt::format("X must have rank 3 or more (N, C, spatial...), has {}", x.str()));
   if (x.rank() > 5)
     return unsupported(fmt::format("X {} has {} spatial dimensions; emlc supports 1 to 3", x.str(), x.rank() - 2));
@@ -61,8 +89,9 @@ Status checkInputs(const Node& n, const Graph& g) {
   return Status::ok();
 }
 
-Expected<ConvPlan> planConv(const Node& n, const Graph& g, bool transpose) {
-  EMLC_TRY(checkInputs(n, g));
+Expected<ConvPlan> planConv(const Node& n, const Graph& g, Kind kind) {
+  EMLC_TRY(checkInputs(n, g, kind));
+  const bool transpose = kind == Kind::Transpose;
   const Shape& xs = g.inType(n, 0).shape;
   const Shape& ws = g.inType(n, 1).shape;
   const size_t r = xs.size() - 2;
@@ -165,7 +194,7 @@ Expected<ConvPlan> planConv(const Node& n, const Graph& g, bool transpose) {
     pad_begin[i] = pb;
   }
 
-  if (n.in(2) != kNoTensor && g.inType(n, 2).shape != Shape{M})
+  if (kind != Kind::Integer && n.in(2) != kNoTensor && g.inType(n, 2).shape != Shape{M})
     return invalid(fmt::format("B {} must have shape [{}]", g.inType(n, 2).str(), M));
 
   ConvPlan plan;
@@ -203,40 +232,53 @@ Expected<ConvPlan> planConv(const Node& n, const Graph& g, bool transpose) {
   return plan;
 }
 
-template <bool Transpose>
+template <Kind K>
 class ConvOp final : public Op {
  public:
   Status infer(Node& n, Graph& g) const override {
-    EMLC_ASSIGN(ConvPlan plan, planConv(n, g, Transpose));
+    EMLC_ASSIGN(ConvPlan plan, planConv(n, g, K));
     TensorType t;
-    t.dtype = g.inType(n, 0).dtype;
+    t.dtype = K == Kind::Integer ? DType::I32 : g.inType(n, 0).dtype;
     t.shape = plan.out;
     setOut(g, n, 0, t);
     return Status::ok();
   }
 
   Status lower(Lowering& l) const override {
-    EMLC_ASSIGN(ConvPlan plan, planConv(l.node(), l.graph(), Transpose));
-    return dispatchFloat(l.inType(0).dtype, [&](auto z) -> Status {
-      using T = decltype(z);
-      if constexpr (Transpose)
-        return l.call(kernelName<T>("conv_transpose"), &rt::conv_transpose<T>, plan.params, l.in<T>(0),
-                      l.in<T>(1), l.optIn<T>(2), l.out<T>(0));
-      else
-        return l.call(kernelName<T>("conv"), &rt::conv<T>, plan.params, l.in<T>(0), l.in<T>(1), l.optIn<T>(2),
-                      l.out<T>(0));
-    });
+    EMLC_ASSIGN(ConvPlan plan, planConv(l.node(), l.graph(), K));
+    if constexpr (K == Kind::Integer) {
+      const int32_t per_channel = l.hasIn(3) && l.inType(3).numel() != 1;
+      return dispatchInt8(l.inType(0).dtype, [&](auto zx) -> Status {
+        return dispatchInt8(l.inType(1).dtype, [&](auto zw) -> Status {
+          using X = decltype(zx);
+          using W = decltype(zw);
+          return l.call(kernelName<X, W>("conv_integer"), &rt::conv_integer<X, W>, plan.params, l.in<X>(0),
+                        l.in<W>(1), l.optIn<X>(2), l.optIn<W>(3), per_channel, l.out<int32_t>(0));
+        });
+      });
+    } else {
+      return dispatchFloat(l.inType(0).dtype, [&](auto z) -> Status {
+        using T = decltype(z);
+        if constexpr (K == Kind::Transpose)
+          return l.call(kernelName<T>("conv_transpose"), &rt::conv_transpose<T>, plan.params, l.in<T>(0),
+                        l.in<T>(1), l.optIn<T>(2), l.out<T>(0));
+        else
+          return l.call(kernelName<T>("conv"), &rt::conv<T>, plan.params, l.in<T>(0), l.in<T>(1), l.optIn<T>(2),
+                        l.out<T>(0));
+      });
+    }
   }
 
   int64_t macs(const Node& n, const Graph& g) const override {
-    Expected<ConvPlan> plan = planConv(n, g, Transpose);
+    Expected<ConvPlan> plan = planConv(n, g, K);
     return plan.isOk() ? plan->macs : 0;
   }
 };
 
 }  // namespace
 
-const Op& op_Conv() { static const ConvOp<false> op; return op; }
-const Op& op_ConvTranspose() { static const ConvOp<true> op; return op; }
+const Op& op_Conv() { static const ConvOp<Kind::Conv> op; return op; }
+const Op& op_ConvTranspose() { static const ConvOp<Kind::Transpose> op; return op; }
+const Op& op_ConvInteger() { static const ConvOp<Kind::Integer> op; return op; }
 
 }  // namespace emlc

@@ -28,6 +28,15 @@ Status dispatchMatmul(DType t, F&& f) {
   }
 }
 
+template <class F>
+Status dispatchInt8(DType t, F&& f) {
+  switch (t) {
+    case DType::I8: return f(int8_t{});
+    case DType::U8: return f(uint8_t{});
+    default: return unsupported(fmt::format("element type {} is not supported (int8/uint8 only)", dtypeName(t)));
+  }
+}
+
 // ---- Gemm -------------------------------------------------------------------
 
 struct GemmPlan {
@@ -122,13 +131,30 @@ struct MatMulPlan {
   int64_t macs = 0;
 };
 
-Expected<MatMulPlan> planMatMul(const Node& n, const Graph& g) {
-  EMLC_TRY(requireInputs(n, 2, 2));
+// MatMul, or MatMulInteger if `integer` (int8/uint8 in, int32 out, optional
+// single-value zero points as inputs 2 and 3).
+Expected<MatMulPlan> planMatMul(const Node& n, const Graph& g, bool integer) {
+  EMLC_TRY(requireInputs(n, 2, integer ? 4 : 2));
   const TensorType& a = g.inType(n, 0);
   const TensorType& b = g.inType(n, 1);
-  EMLC_TRY(checkMatmulType(a, "input A"));
-  if (b.dtype != a.dtype)
-    return invalid(fmt::format("A and B element types differ: {} and {}", dtypeName(a.dtype), dtypeName(b.dtype)));
+  if (!integer) {
+    EMLC_TRY(checkMatmulType(a, "input A"));
+    if (b.dtype != a.dtype)
+      return invalid(fmt::format("A and B element types differ: {} and {}", dtypeName(a.dtype), dtypeName(b.dtype)));
+  } else {
+    EMLC_TRY(requireDType(a, {DType::U8, DType::I8}, "input A"));
+    EMLC_TRY(requireDType(b, {DType::U8, DType::I8}, "input B"));
+    for (size_t k = 2; k < 4; ++k) {
+      if (n.in(k) == kNoTensor) continue;
+      const TensorType& z = g.inType(n, k);
+      if (z.dtype != g.inType(n, k - 2).dtype)
+        return invalid(fmt::format("zero point {} has type {}; must match its input", z.str(), dtypeName(z.dtype)));
+      if (z.numel() != 1)
+        return unsupported(fmt::format("zero point {} has several values; only a single (per-tensor) zero point is "
+                                       "supported",
+                                       z.str()));
+    }
+  }
   if (a.rank() < 1 || b.rank() < 1)
     return invalid(fmt::format("A {} and B {} must have rank 1 or more", a.str(), b.str()));
   EMLC_TRY(checkShape(a.shape, "A"));
@@ -173,25 +199,37 @@ Expected<MatMulPlan> planMatMul(const Node& n, const Graph& g) {
   return plan;
 }
 
+template <bool Integer>
 class MatMulOp final : public Op {
  public:
   Status infer(Node& n, Graph& g) const override {
-    EMLC_ASSIGN(MatMulPlan plan, planMatMul(n, g));
+    EMLC_ASSIGN(MatMulPlan plan, planMatMul(n, g, Integer));
     TensorType t;
-    t.dtype = g.inType(n, 0).dtype;
+    t.dtype = Integer ? DType::I32 : g.inType(n, 0).dtype;
     t.shape = plan.out;
     setOut(g, n, 0, t);
     return Status::ok();
   }
   Status lower(Lowering& l) const override {
-    EMLC_ASSIGN(MatMulPlan plan, planMatMul(l.node(), l.graph()));
-    return dispatchMatmul(l.inType(0).dtype, [&](auto z) -> Status {
-      using T = decltype(z);
-      return l.call(kernelName<T>("matmul"), &rt::matmul<T>, plan.params, l.in<T>(0), l.in<T>(1), l.out<T>(0));
-    });
+    EMLC_ASSIGN(MatMulPlan plan, planMatMul(l.node(), l.graph(), Integer));
+    if constexpr (Integer) {
+      return dispatchInt8(l.inType(0).dtype, [&](auto za) -> Status {
+        return dispatchInt8(l.inType(1).dtype, [&](auto zb) -> Status {
+          using TA = decltype(za);
+          using TB = decltype(zb);
+          return l.call(kernelName<TA, TB>("matmul_integer"), &rt::matmul_integer<TA, TB>, plan.params,
+                        l.in<TA>(0), l.in<TB>(1), l.optIn<TA>(2), l.optIn<TB>(3), l.out<int32_t>(0));
+        });
+      });
+    } else {
+      return dispatchMatmul(l.inType(0).dtype, [&](auto z) -> Status {
+        using T = decltype(z);
+        return l.call(kernelName<T>("matmul"), &rt::matmul<T>, plan.params, l.in<T>(0), l.in<T>(1), l.out<T>(0));
+      });
+    }
   }
   int64_t macs(const Node& n, const Graph& g) const override {
-    Expected<MatMulPlan> plan = planMatMul(n, g);
+    Expected<MatMulPlan> plan = planMatMul(n, g, Integer);
     return plan.isOk() ? plan->macs : 0;
   }
 };
@@ -199,6 +237,7 @@ class MatMulOp final : public Op {
 }  // namespace
 
 const Op& op_Gemm() { static const GemmOp op; return op; }
-const Op& op_MatMul() { static const MatMulOp op; return op; }
+const Op& op_MatMul() { static const MatMulOp<false> op; return op; }
+const Op& op_MatMulInteger() { static const MatMulOp<true> op; return op; }
 
 }  // namespace emlc

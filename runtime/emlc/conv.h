@@ -13,6 +13,7 @@
 #define EMLC_RUNTIME_CONV_H
 
 #include "common.h"
+#include "matmul.h"  // mul_add
 
 namespace emlc {
 namespace rt {
@@ -50,13 +51,19 @@ inline void conv_valid_range(int32_t limit, int32_t count, int32_t step, int32_t
   *hi = h;
 }
 
-// Y = conv(X, W) + B. `bias` may be nullptr.
+// The direct convolution behind conv() and conv_integer(): Y = conv(X - x_zp,
+// W - w_zp) + B with accumulator/output type A. Zero points are used only
+// for integer A (x_zp: one value or nullptr; w_zp: one value or one per
+// output channel, or nullptr); bias may be nullptr.
 //
 // For every output channel and output row, the row starts at the bias and
 // accumulates every kernel tap of every input channel of the group; the
 // innermost loop runs over the row's output x positions that see real input.
-template <class T>
-inline void conv(const ConvParams& p, const T* x, const T* w, const T* bias, T* y) {
+// Skipping padded positions is the same as padding with the zero point.
+template <class X, class W, class A>
+inline void conv_direct(const ConvParams& p, const X* x, const W* w, const A* bias, A* y, const X* x_zp,
+                        const W* w_zp, int32_t w_zp_per_channel) {
+  constexpr bool kInteger = std::is_integral<A>::value;
   const int32_t ID = p.in_dims[0], IH = p.in_dims[1], IW = p.in_dims[2];
   const int32_t OD = p.out_dims[0], OH = p.out_dims[1], OW = p.out_dims[2];
   const int32_t KD = p.kernel[0], KH = p.kernel[1], KW = p.kernel[2];
@@ -68,21 +75,23 @@ inline void conv(const ConvParams& p, const T* x, const T* w, const T* bias, T* 
   const int32_t in_plane = ID * IH * IW;
   const int32_t out_plane = OD * OH * OW;
   const int32_t ksize = KD * KH * KW;
+  const A xz = kInteger && x_zp ? static_cast<A>(*x_zp) : A(0);
 
   for (int32_t n = 0; n < p.batch; ++n) {
     for (int32_t m = 0; m < p.out_channels; ++m) {
       const int32_t g = m / mg;
-      const T* xg = x + (n * p.in_channels + g * cg) * in_plane;
-      const T* wm = w + m * cg * ksize;
-      T* ym = y + (n * p.out_channels + m) * out_plane;
-      const T b = bias ? bias[m] : T(0);
+      const X* xg = x + (n * p.in_channels + g * cg) * in_plane;
+      const W* wm = w + m * cg * ksize;
+      A* ym = y + (n * p.out_channels + m) * out_plane;
+      const A b = bias ? bias[m] : A(0);
+      const A wz = kInteger && w_zp ? static_cast<A>(w_zp[w_zp_per_channel ? m : 0]) : A(0);
       for (int32_t od = 0; od < OD; ++od) {
         int32_t kd_lo, kd_hi;
         conv_valid_range(ID, KD, DD, od * SD - PD, &kd_lo, &kd_hi);
         for (int32_t oh = 0; oh < OH; ++oh) {
           int32_t kh_lo, kh_hi;
           conv_valid_range(IH, KH, DH, oh * SH - PH, &kh_lo, &kh_hi);
-          T* row = ym + (od * OH + oh) * OW;
+          A* row = ym + (od * OH + oh) * OW;
           fill(row, OW, b);
           for (int32_t kd = kd_lo; kd < kd_hi; ++kd) {
             const int32_t id = od * SD - PD + kd * DD;
@@ -97,14 +106,20 @@ inline void conv(const ConvParams& p, const T* x, const T* w, const T* bias, T* 
                 conv_valid_range(IW, OW, SW, off, &lo, &hi);
                 if (lo >= hi) continue;
                 const int32_t cnt = hi - lo;
-                T* yp = row + lo;
+                A* yp = row + lo;
                 for (int32_t c = 0; c < cg; ++c) {
-                  const T wv = wm[c * ksize + w_tap + kw];
-                  const T* xp = xg + c * in_plane + x_row + lo * SW + off;
-                  if (SW == 1) {
-                    for (int32_t i = 0; i < cnt; ++i) yp[i] += wv * xp[i];
+                  const X* xp = xg + c * in_plane + x_row + lo * SW + off;
+                  if constexpr (kInteger) {
+                    const A wv = static_cast<A>(static_cast<A>(wm[c * ksize + w_tap + kw]) - wz);
+                    for (int32_t i = 0; i < cnt; ++i)
+                      yp[i] = mul_add(yp[i], wv, static_cast<A>(static_cast<A>(xp[i * SW]) - xz));
                   } else {
-                    for (int32_t i = 0; i < cnt; ++i) yp[i] += wv * xp[i * SW];
+                    const A wv = wm[c * ksize + w_tap + kw];
+                    if (SW == 1) {
+                      for (int32_t i = 0; i < cnt; ++i) yp[i] += wv * xp[i];
+                    } else {
+                      for (int32_t i = 0; i < cnt; ++i) yp[i] += wv * xp[i * SW];
+                    }
                   }
                 }
               }
@@ -114,6 +129,21 @@ inline void conv(const ConvParams& p, const T* x, const T* w, const T* bias, T* 
       }
     }
   }
+}
+
+// Y = conv(X, W) + B (Conv). `bias` may be nullptr.
+template <class T>
+inline void conv(const ConvParams& p, const T* x, const T* w, const T* bias, T* y) {
+  conv_direct<T, T, T>(p, x, w, bias, y, nullptr, nullptr, 0);
+}
+
+// Y = conv(X - x_zp, W - w_zp) in int32 (ConvInteger). x_zp and w_zp may be
+// nullptr (zero); w_zp has one value per output channel if
+// w_zp_per_channel, else one.
+template <class X, class W>
+inline void conv_integer(const ConvParams& p, const X* x, const W* w, const X* x_zp, const W* w_zp,
+                         int32_t w_zp_per_channel, int32_t* y) {
+  conv_direct<X, W, int32_t>(p, x, w, nullptr, y, x_zp, w_zp, w_zp_per_channel);
 }
 
 // Y = conv_transpose(X, W) + B. `bias` may be nullptr.

@@ -125,6 +125,35 @@ inline void matmul(const MatMulParams& p, const T* a, const T* b, T* y) {
   }
 }
 
+// MatMulInteger: Y = (A - a_zp) * (B - b_zp) in int32, batched like
+// matmul(). Zero points are single values (nullptr = 0).
+template <class TA, class TB>
+inline void matmul_integer(const MatMulParams& p, const TA* a, const TB* b, const TA* a_zp, const TB* b_zp,
+                           int32_t* y) {
+  const int32_t az = a_zp ? static_cast<int32_t>(*a_zp) : 0;
+  const int32_t bz = b_zp ? static_cast<int32_t>(*b_zp) : 0;
+  const int32_t batches = numel(p.batch_dims, p.batch_rank);
+  int32_t idx[kMaxRank] = {0};
+  for (int32_t bi = 0; bi < batches; ++bi) {
+    int32_t oa = 0, ob = 0;
+    for (int32_t d = 0; d < p.batch_rank; ++d) {
+      oa += idx[d] * p.a_strides[d];
+      ob += idx[d] * p.b_strides[d];
+    }
+    for (int32_t i = 0; i < p.M; ++i) {
+      const TA* ar = a + oa + i * p.K;
+      int32_t* yr = y + (bi * p.M + i) * p.N;
+      fill(yr, p.N, int32_t(0));
+      for (int32_t k = 0; k < p.K; ++k) {
+        const int32_t av = static_cast<int32_t>(ar[k]) - az;
+        const TB* br = b + ob + k * p.N;
+        for (int32_t j = 0; j < p.N; ++j) yr[j] = mul_add(yr[j], av, static_cast<int32_t>(static_cast<int32_t>(br[j]) - bz));
+      }
+    }
+    next_index(idx, p.batch_dims, p.batch_rank);
+  }
+}
+
 }  // namespace rt
 }  // namespace emlc
 
