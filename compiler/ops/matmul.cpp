@@ -63,8 +63,10 @@ Expected<GemmPlan> planGemm(const Node& n, const Graph& g) {
   if (K != KB)
     return invalid(fmt::format("inner dimensions differ: op(A) is [{},{}], op(B) is [{},{}]", M, K, KB, N));
   const float alpha = n.attrFloat("alpha", 1.0f), beta = n.attrFloat("beta", 1.0f);
-  if (dtypeIsInteger(a.dtype) && (alpha != std::floor(alpha) || beta != std::floor(beta)))
-    return unsupported(fmt::format("alpha={} and beta={} must be whole numbers for integer Gemm", alpha, beta));
+  auto whole = [](float v) { return v == std::floor(v) && std::fabs(v) <= 2147483647.0f; };
+  if (dtypeIsInteger(a.dtype) && (!whole(alpha) || !whole(beta)))
+    return unsupported(
+        fmt::format("alpha={} and beta={}: integer Gemm supports whole-number alpha and beta only", alpha, beta));
 
   GemmPlan plan;
   plan.out = {M, N};

@@ -84,7 +84,17 @@ inline void gemm(const GemmParams& p, const T* a, const T* b, const T* c, T* y) 
   const bool scale = p.alpha != 1.0f;
   const bool add_c = c != nullptr && p.beta != 0.0f;
   if (!scale && !add_c) return;
-  const T alpha = static_cast<T>(p.alpha), beta = static_cast<T>(p.beta);
+  // Integer types: the compiler checked that alpha and beta are whole
+  // numbers within int32; going through int64 keeps negative ones defined
+  // for unsigned T (they wrap like numpy).
+  T alpha, beta;
+  if constexpr (std::is_integral<T>::value) {
+    alpha = static_cast<T>(static_cast<int64_t>(p.alpha));
+    beta = static_cast<T>(static_cast<int64_t>(p.beta));
+  } else {
+    alpha = static_cast<T>(p.alpha);
+    beta = static_cast<T>(p.beta);
+  }
   for (int32_t i = 0; i < p.M; ++i) {
     T* yr = y + i * p.N;
     if (scale)
@@ -147,7 +157,7 @@ inline void matmul_integer(const MatMulParams& p, const TA* a, const TB* b, cons
       for (int32_t k = 0; k < p.K; ++k) {
         const int32_t av = static_cast<int32_t>(ar[k]) - az;
         const TB* br = b + ob + k * p.N;
-        for (int32_t j = 0; j < p.N; ++j) yr[j] = mul_add(yr[j], av, static_cast<int32_t>(static_cast<int32_t>(br[j]) - bz));
+        for (int32_t j = 0; j < p.N; ++j) yr[j] = mul_add(yr[j], av, static_cast<int32_t>(br[j]) - bz);
       }
     }
     next_index(idx, p.batch_dims, p.batch_rank);
