@@ -1,5 +1,6 @@
 // Matrix products: Gemm (all opsets) and MatMul (numpy semantics, batched
-// with broadcasting). Both run on the runtime's matmul_block core.
+// with broadcasting), both on the runtime's matmul_block core; and
+// MatMulInteger (int8/uint8 with per-tensor zero points, int32 out).
 #include "emlc/matmul.h"
 
 #include <cmath>
