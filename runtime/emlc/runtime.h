@@ -7,6 +7,8 @@
 #include "elementwise.h"
 
 // conv/matmul family
+#include "conv.h"
+#include "matmul.h"
 
 // pool/norm/softmax family
 #include "pool.h"
