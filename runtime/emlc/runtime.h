@@ -13,6 +13,7 @@
 // shape/layout/gather family
 
 // reduce/resize family
+#include "reduce.h"
 
 // end of kernel families
 
