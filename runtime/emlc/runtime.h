@@ -14,6 +14,7 @@
 
 // reduce/resize family
 #include "reduce.h"
+#include "resize.h"
 
 // end of kernel families
 
