@@ -15,6 +15,7 @@
 // reduce/resize family
 #include "reduce.h"
 #include "resize.h"
+#include "topk.h"
 
 // end of kernel families
 
