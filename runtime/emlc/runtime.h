@@ -16,6 +16,7 @@
 #include "reduce.h"
 #include "resize.h"
 #include "topk.h"
+#include "loss.h"
 
 // end of kernel families
 
