@@ -190,6 +190,8 @@ Expected<ResizeConfig> parseResize(const Node& n, const Graph& g) {
     EMLC_ASSIGN(std::vector<double> roi, constFloats(g, n, 1, "roi"));
     if (roi.size() != 2 * axes.size())
       return invalid(fmt::format("roi has {} values, expected {}", roi.size(), 2 * axes.size()));
+    for (double v : roi)
+      if (!std::isfinite(v)) return invalid("roi values must be finite");
     for (size_t i = 0; i < axes.size(); ++i) {
       c.roi[2 * static_cast<size_t>(axes[i])] = roi[i];
       c.roi[2 * static_cast<size_t>(axes[i]) + 1] = roi[axes.size() + i];
