@@ -61,19 +61,30 @@ inline void resize_gather(const ResizeParams& p, const int32_t* offsets, const T
 }
 
 // Weighted sum over the tap combinations of all axes (linear: 2 taps per
-// resized axis, cubic: 4; axes left unchanged have 1 tap).
+// resized axis, cubic: 4). Axes with one tap (weight 1, e.g. unchanged
+// axes) only add their offset; the combinations run over the others.
 template <class T>
 inline void resize_interp(const ResizeParams& p, const int32_t* offsets, const T* weights, const T* x, T* y) {
   const int32_t r = p.rank;
   const int32_t n = numel(p.out_dims, r);
-  const int32_t combos = numel(p.taps, r);
+  int32_t act[kMaxRank];      // axes with several taps
+  int32_t act_taps[kMaxRank];
+  int32_t na = 0;
+  for (int32_t a = 0; a < r; ++a)
+    if (p.taps[a] > 1) {
+      act[na] = a;
+      act_taps[na++] = p.taps[a];
+    }
+  const int32_t combos = numel(act_taps, na);
   int32_t idx[kMaxRank] = {0};
   for (int32_t o = 0; o < n; ++o) {
     int32_t e[kMaxRank];
+    int32_t base = 0;
     bool outside = false;
     for (int32_t a = 0; a < r; ++a) {
       e[a] = p.start[a] + idx[a] * p.taps[a];
       outside = outside || offsets[e[a]] < 0;
+      if (p.taps[a] == 1) base += offsets[e[a]];
     }
     T acc = T(0);
     if (outside) {
@@ -81,14 +92,15 @@ inline void resize_interp(const ResizeParams& p, const int32_t* offsets, const T
     } else {
       int32_t t[kMaxRank] = {0};
       for (int32_t c = 0; c < combos; ++c) {
-        int32_t off = 0;
+        int32_t off = base;
         T w = T(1);
-        for (int32_t a = 0; a < r; ++a) {
-          off += offsets[e[a] + t[a]];
-          w *= weights[e[a] + t[a]];
+        for (int32_t k = 0; k < na; ++k) {
+          const int32_t i = e[act[k]] + t[k];
+          off += offsets[i];
+          w *= weights[i];
         }
         acc += w * x[off];
-        next_index(t, p.taps, r);
+        next_index(t, act_taps, na);
       }
     }
     y[o] = acc;
