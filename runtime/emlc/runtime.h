@@ -18,6 +18,10 @@
 // shape/layout/gather family
 
 // reduce/resize family
+#include "reduce.h"
+#include "resize.h"
+#include "topk.h"
+#include "loss.h"
 
 // end of kernel families
 
