@@ -31,7 +31,7 @@ Status applyInputShapes(onnx::ModelProto& m, const ImportOptions& opt) {
       return invalid(fmt::format("--input-shape {}: model declares rank {}, got rank {}", in.name(),
                                  shape->dim_size(), it->second.size()));
     for (int64_t d : it->second)
-      if (d <= 0) return invalid(fmt::format("--input-shape {}: dimensions must be positive", in.name()));
+      if (d < 0) return invalid(fmt::format("--input-shape {}: dimensions must not be negative", in.name()));
     shape->clear_dim();
     for (int64_t d : it->second) shape->add_dim()->set_dim_value(d);
   }

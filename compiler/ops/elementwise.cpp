@@ -110,6 +110,15 @@ enum class BinKind {
 
 template <class F, BinKind K>
 class Binary final : public Op {
+  // PRelu before opset 7: a 1-D slope of size C applies per channel (axis 1),
+  // not numpy-broadcast along the last axis.
+  static Shape legacyShape(const Node& n, const Shape& x, const Shape& slope) {
+    if (K != BinKind::PRelu || n.opset >= 7 || slope.size() != 1 || x.size() < 3 || slope[0] != x[1]) return slope;
+    Shape s(x.size() - 1, 1);
+    s[0] = slope[0];
+    return s;
+  }
+
  public:
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 2, 2));
@@ -133,7 +142,7 @@ class Binary final : public Op {
     // Opset < 7 broadcasting needs the `broadcast` attribute: numpy-style only.
     if (n.has("broadcast") && n.attrInt("broadcast", 0) != 0 && n.has("axis"))
       return unsupported("legacy broadcast with an explicit 'axis' attribute (opset < 7)");
-    EMLC_ASSIGN(Shape out, broadcastShapes(a.shape, b.shape));
+    EMLC_ASSIGN(Shape out, broadcastShapes(a.shape, legacyShape(n, a.shape, b.shape)));
     if (K == BinKind::PRelu && out != a.shape)
       return invalid(fmt::format("slope {} does not broadcast to X {}", shapeStr(b.shape), shapeStr(a.shape)));
     EMLC_TRY(checkShape(out, "output"));
@@ -144,7 +153,8 @@ class Binary final : public Op {
   }
 
   Status lower(Lowering& l) const override {
-    rt::BroadcastParams p = broadcastParams(l.inType(0).shape, l.inType(1).shape, l.outType(0).shape);
+    rt::BroadcastParams p = broadcastParams(
+        l.inType(0).shape, legacyShape(l.node(), l.inType(0).shape, l.inType(1).shape), l.outType(0).shape);
     DType ta = l.inType(0).dtype;
     if constexpr (K == BinKind::Pow) {
       return dispatchNumeric(ta, [&](auto za) -> Status {

@@ -125,6 +125,12 @@ Status loadTest(Test& t) {
   std::set<std::string> inits;
   for (const auto& i : m.graph().initializer()) inits.insert(i.name());
   for (const auto& i : m.graph().input())
+    if (!inits.count(i.name()) && !i.type().has_tensor_type())
+      return unsupported(fmt::format("input '{}' is not a tensor (sequence/optional/map)", i.name()));
+  for (const auto& o : m.graph().output())
+    if (!o.type().has_tensor_type())
+      return unsupported(fmt::format("output '{}' is not a tensor (sequence/optional/map)", o.name()));
+  for (const auto& i : m.graph().input())
     if (!inits.count(i.name())) t.input_names.push_back(i.name());
   std::vector<std::string> dirs;
   for (const auto& e : fs::directory_iterator(t.dir))
@@ -151,8 +157,24 @@ Status loadTest(Test& t) {
 
 // Compiles the test's units into `genDir`; sets status on failure.
 void compileTest(Test& t, size_t index, const std::string& genDir) {
+  // Inputs with dynamic dimensions get the test data's shape, as a user
+  // would give with --input-shape.
+  std::set<std::string> dynamicInputs;
+  {
+    onnx::ModelProto m;
+    if (loadModelProto(t.dir + "/model.onnx", uint64_t{1} << 31, &m).isOk())
+      for (const auto& in : m.graph().input()) {
+        const auto& tt = in.type().tensor_type();
+        bool dyn = !tt.has_shape();
+        for (const auto& d : tt.shape().dim()) dyn |= !d.has_dim_value();
+        if (dyn && std::find(t.input_names.begin(), t.input_names.end(), in.name()) != t.input_names.end())
+          dynamicInputs.insert(in.name());
+      }
+  }
   // Discover shape-like inputs from an unfrozen import.
   ImportOptions probe;
+  for (size_t k = 0; k < t.input_names.size(); ++k)
+    if (dynamicInputs.count(t.input_names[k])) probe.input_shapes[t.input_names[k]] = t.sets[0].inputs[k].type.shape;
   auto imported = importModelFile(t.dir + "/model.onnx", probe);
   if (!imported) {
     t.status = imported.error().kind == ErrorKind::Unsupported ? "UNSUPPORTED" : "FAIL";
@@ -166,8 +188,11 @@ void compileTest(Test& t, size_t index, const std::string& genDir) {
     bool placed = false;
     for (auto& grp : groups) {
       bool same = true;
-      for (size_t k = 0; k < t.input_names.size(); ++k)
-        if (frozen.count(t.input_names[k]) && !sameData(t.sets[grp[0]].inputs[k], t.sets[s].inputs[k])) same = false;
+      for (size_t k = 0; k < t.input_names.size(); ++k) {
+        const HostTensor& a = t.sets[grp[0]].inputs[k];
+        const HostTensor& b = t.sets[s].inputs[k];
+        if (frozen.count(t.input_names[k]) ? !sameData(a, b) : a.type.shape != b.type.shape) same = false;
+      }
       if (same) { grp.push_back(s); placed = true; break; }
     }
     if (!placed) groups.push_back({s});
@@ -180,8 +205,11 @@ void compileTest(Test& t, size_t index, const std::string& genDir) {
     co.model_path = t.dir + "/model.onnx";
     co.name = u.name;
     co.copy_runtime = false;
-    for (size_t k = 0; k < t.input_names.size(); ++k)
-      if (frozen.count(t.input_names[k])) co.import.frozen_inputs[t.input_names[k]] = t.sets[groups[gi][0]].inputs[k];
+    for (size_t k = 0; k < t.input_names.size(); ++k) {
+      const HostTensor& v = t.sets[groups[gi][0]].inputs[k];
+      if (frozen.count(t.input_names[k])) co.import.frozen_inputs[t.input_names[k]] = v;
+      else if (dynamicInputs.count(t.input_names[k])) co.import.input_shapes[t.input_names[k]] = v.type.shape;
+    }
     auto c = compileModel(co);
     if (!c) {
       t.status = c.error().kind == ErrorKind::Unsupported ? "UNSUPPORTED" : "FAIL";
