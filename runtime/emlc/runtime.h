@@ -11,6 +11,8 @@
 // pool/norm/softmax family
 
 // shape/layout/gather family
+#include "layout.h"
+#include "gather.h"
 
 // reduce/resize family
 
