@@ -25,7 +25,7 @@ Status requireStorable(const TensorType& t) {
   if (!dtypeSupported(t.dtype))
     return unsupported(fmt::format("element type {} is not supported", dtypeName(t.dtype)));
   if (t.quant.perChannel()) return unsupported("per-channel quantized tensors are not supported by this op");
-  return Status::ok();
+  return checkShape(t.shape, "input");
 }
 
 Status requireIndexType(const TensorType& t, const char* what) {

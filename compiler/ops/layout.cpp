@@ -14,7 +14,7 @@ Status requireStorable(const TensorType& t) {
   if (!dtypeSupported(t.dtype))
     return unsupported(fmt::format("element type {} is not supported", dtypeName(t.dtype)));
   if (t.quant.perChannel()) return unsupported("per-channel quantized tensors are not supported by this op");
-  return Status::ok();
+  return checkShape(t.shape, "input");
 }
 
 int64_t product(const Shape& s, size_t from, size_t to) {
@@ -230,7 +230,7 @@ class SliceOp final : public Op {
         en = std::clamp<int64_t>(en, -1, dim - 1);
       }
       int64_t cnt = 0;
-      if (step > 0 && en > st) cnt = (en - st + step - 1) / step;
+      if (step > 0 && en > st) cnt = (en - st - 1) / step + 1;  // ceil without overflow
       if (step < 0 && en < st) {
         // |step| may be huge: count = ceil((st - en) / -step) without overflow.
         const uint64_t span = static_cast<uint64_t>(st - en);

@@ -179,7 +179,7 @@ class SqueezeOp final : public ViewOp {
     EMLC_ASSIGN(std::vector<int64_t> axes, axesFrom(n, g, 13, 1, &given));
     EMLC_ASSIGN(axes, normAxes(axes, x.rank()));
     std::vector<bool> drop(x.shape.size(), false);
-    if (!given) {
+    if (!given || axes.empty()) {  // an empty axes list squeezes all, as in onnxruntime
       for (size_t i = 0; i < x.shape.size(); ++i) drop[i] = x.shape[i] == 1;
     } else {
       for (int64_t a : axes) {
