@@ -169,7 +169,7 @@ int realMain(int argc, char** argv) {
 
   CLI::App* run = app.add_subcommand("run", "Evaluate MODEL on the host with emlc's runtime kernels");
   run->add_option("model", model, "ONNX model file")->required();
-  run->add_option("--input", inputs, ".npy file for each model input, in order")->required();
+  run->add_option("--input", inputs, ".npy file for each model input, in order");  // none for models without runtime inputs
   run->add_option("--output", outputs, ".npy file to write for each output, in order");
   run->add_option("--input-shape", shapes, "Fix an input's shape: NAME=D0,D1,... (repeatable)");
 

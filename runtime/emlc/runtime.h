@@ -16,6 +16,8 @@
 #include "softmax.h"
 
 // shape/layout/gather family
+#include "layout.h"
+#include "gather.h"
 
 // reduce/resize family
 #include "reduce.h"
