@@ -110,12 +110,24 @@ enum class BinKind {
 
 template <class F, BinKind K>
 class Binary final : public Op {
-  // PRelu before opset 7: a 1-D slope of size C applies per channel (axis 1),
-  // not numpy-broadcast along the last axis.
-  static Shape legacyShape(const Node& n, const Shape& x, const Shape& slope) {
-    if (K != BinKind::PRelu || n.opset >= 7 || slope.size() != 1 || x.size() < 3 || slope[0] != x[1]) return slope;
-    Shape s(x.size() - 1, 1);
-    s[0] = slope[0];
+  // Broadcasting before opset 7. PRelu: a 1-D slope of size C applies per
+  // channel (axis 1). Arithmetic with broadcast=1 and `axis`: B's dims align
+  // with A's starting at `axis` (numpy aligns them at the end). Returns B's
+  // shape padded with 1s so numpy broadcasting gives the legacy result.
+  static Shape legacyShape(const Node& n, const Shape& x, const Shape& b) {
+    if (n.opset >= 7) return b;
+    if (K == BinKind::PRelu) {
+      if (b.size() != 1 || x.size() < 3 || b[0] != x[1]) return b;
+      Shape s(x.size() - 1, 1);
+      s[0] = b[0];
+      return s;
+    }
+    if (n.attrInt("broadcast", 0) == 0 || !n.has("axis")) return b;
+    int64_t axis = n.attrInt("axis", 0);
+    if (axis < 0) axis += static_cast<int64_t>(x.size());
+    if (axis < 0 || axis + static_cast<int64_t>(b.size()) > static_cast<int64_t>(x.size())) return b;
+    Shape s = b;
+    s.resize(x.size() - static_cast<size_t>(axis), 1);
     return s;
   }
 
@@ -139,9 +151,12 @@ class Binary final : public Op {
         EMLC_TRY(checkTypes(b.dtype, Types::Numeric));
         break;
     }
-    // Opset < 7 broadcasting needs the `broadcast` attribute: numpy-style only.
-    if (n.has("broadcast") && n.attrInt("broadcast", 0) != 0 && n.has("axis"))
-      return unsupported("legacy broadcast with an explicit 'axis' attribute (opset < 7)");
+    if (n.opset < 7 && n.attrInt("broadcast", 0) != 0 && n.has("axis")) {
+      int64_t axis = n.attrInt("axis", 0), r = a.rank();
+      if (axis < -r || axis >= r || (axis < 0 ? axis + r : axis) + b.rank() > r)
+        return invalid(fmt::format("legacy broadcast axis {} does not fit shapes {} and {}", axis, shapeStr(a.shape),
+                                   shapeStr(b.shape)));
+    }
     EMLC_ASSIGN(Shape out, broadcastShapes(a.shape, legacyShape(n, a.shape, b.shape)));
     if (K == BinKind::PRelu && out != a.shape)
       return invalid(fmt::format("slope {} does not broadcast to X {}", shapeStr(b.shape), shapeStr(a.shape)));
