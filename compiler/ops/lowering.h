@@ -271,6 +271,8 @@ class Lowering {
       return v ? "true" : "false";
     } else if constexpr (std::is_same_v<V, float>) {
       return floatLiteral(v);
+    } else if constexpr (std::is_same_v<V, double>) {
+      return doubleLiteral(v);
     } else if constexpr (std::is_integral_v<V>) {
       return intLiteral(static_cast<int64_t>(v), sizeof(V) == 8);
     } else {

@@ -201,3 +201,24 @@ TEST(Importer, OversizedTensorIsRefused) {
 
 }  // namespace
 }  // namespace emlc
+
+#include "codegen/code_writer.h"
+
+namespace emlc {
+namespace {
+
+TEST(CodeWriter, IndentsAndFillsTemplates) {
+  CodeWriter w;
+  w.open("int f()");
+  w.line("return 1;");
+  w.close();
+  EXPECT_EQ(w.str(), "int f() {\n  return 1;\n}\n");
+  std::string missing;
+  EXPECT_EQ(fillTemplate("a {{X}} b {{Y}}", {{"X", "1"}, {"Y", "2"}}, &missing), "a 1 b 2");
+  EXPECT_TRUE(missing.empty());
+  EXPECT_EQ(fillTemplate("{{Z}}", {}, &missing), "{{Z}}");
+  EXPECT_EQ(missing, "Z");
+}
+
+}  // namespace
+}  // namespace emlc
