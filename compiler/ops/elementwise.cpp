@@ -33,12 +33,13 @@ Status checkTypes(DType t, Types k) {
   return unsupported(fmt::format("element type {} is not supported by this op", dtypeName(t)));
 }
 
-template <class F>
-Status dispatchKind(DType t, Types k, F&& f) {
-  EMLC_TRY(checkTypes(t, k));
-  if (k == Types::Float) return dispatchFloat(t, f);
-  if (k == Types::Bool) return f(bool{});
-  return dispatchNumeric(t, f);
+// Instantiates the kernel only for the element types the op accepts.
+template <Types K, class F>
+Status dispatchKind(DType t, F&& f) {
+  EMLC_TRY(checkTypes(t, K));
+  if constexpr (K == Types::Float) return dispatchFloat(t, f);
+  else if constexpr (K == Types::Bool) return f(bool{});
+  else return dispatchNumeric(t, f);
 }
 
 int32_t count(const TensorType& t) { return static_cast<int32_t>(t.numel()); }
@@ -77,7 +78,7 @@ class Unary final : public Op {
   }
   Status lower(Lowering& l) const override {
     F f = makeUnary<F>(l.node());
-    return dispatchKind(l.inType(0).dtype, K, [&](auto z) -> Status {
+    return dispatchKind<K>(l.inType(0).dtype, [&](auto z) -> Status {
       using T = decltype(z);
       using R = std::conditional_t<BoolOut, bool, T>;
       return l.call(fmt::format("emlc::rt::unary<{}, {}, {}>", ctypeName<T>(), ctypeName<R>(), F::kName),

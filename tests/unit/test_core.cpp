@@ -22,7 +22,7 @@ TEST(Names, CommentSafeNeutralisesCommentTerminatorsAndSplices) {
   EXPECT_EQ(s.find("/*"), std::string::npos);
   EXPECT_EQ(s.find('\n'), std::string::npos);
   EXPECT_NE(s.back(), '\\');
-  EXPECT_EQ(commentSafe("q??/"), "q\\x3f\\x3f/");
+  EXPECT_EQ(commentSafe("q?\?/"), "q\\x3f\\x3f/");
   EXPECT_EQ(commentSafe("\xc3\xa9"), "\\xc3\\xa9");
 }
 
