@@ -95,10 +95,10 @@ std::string planSummary(const MemoryPlan& p, const std::string& in) {
   s += fmt::format("{}arena {}, lower bound {}, arena/bound {:.3f}\n", in, bytesText(p.arena_size),
                    bytesText(p.lower_bound), p.ratio());
   const PlanSavings& v = p.savings;
-  if (p.arena_size < p.lower_bound || v.views || v.in_place || v.concat) {
+  if (v.views || v.in_place || v.concat) {
     std::string why;
     auto add = [&](size_t bytes, int nodes, const char* label, const char* what) {
-      if (!bytes && !nodes) return;
+      if (!bytes) return;
       why += fmt::format("{}{} -{} B ({} {})", why.empty() ? " " : ", ", label, bytes, nodes, what);
     };
     add(v.views, v.view_nodes, "views", "share their input's bytes");
@@ -107,7 +107,7 @@ std::string planSummary(const MemoryPlan& p, const std::string& in) {
     if (p.arena_size < p.lower_bound)
       s += fmt::format("{}below the bound by {} B:{}\n", in, p.lower_bound - p.arena_size, why);
     else
-      s += fmt::format("{}sharing:{}\n", in, why);
+      s += fmt::format("{}sharing lowered the bound:{}\n", in, why);
   }
   for (const RegionPlan& r : p.regions) {
     std::string where = p.regions.size() > 1 || p.named_regions
@@ -196,7 +196,7 @@ std::string planJsonMembers(const Graph& g, const MemoryPlan& p) {
 
 std::string planSvg(const Graph& g, const MemoryPlan& p, const std::string& title) {
   const int steps = std::max<int>(static_cast<int>(p.schedule.size()), 1);
-  const double left = 96, right = 40, top = 78, plotH = 400, panelGap = 96;
+  const double left = 96, right = 180, top = 78, plotH = 400, panelGap = 96;
   const double plotW = std::clamp(steps * 28.0, 640.0, 2800.0);
   const double stepW = plotW / steps;
   const size_t nreg = std::max<size_t>(p.regions.size(), 1);
@@ -218,17 +218,21 @@ std::string planSvg(const Graph& g, const MemoryPlan& p, const std::string& titl
       "<text x=\"{:.0f}\" y=\"44\">arena {} B, lifetime lower bound {} B, arena/bound {:.3f}; bound of planned "
       "buffers {} B; {} steps, {} buffers</text>\n",
       left, p.arena_size, p.lower_bound, p.ratio(), p.buffer_bound, p.schedule.size(), p.buffers.size());
-  // Legend.
-  const double ly = 62;
-  s += fmt::format("<line x1=\"{0:.0f}\" y1=\"{1:.0f}\" x2=\"{2:.0f}\" y2=\"{1:.0f}\" stroke=\"#d62828\" "
-                   "stroke-width=\"2\" stroke-dasharray=\"6 3\"/><text x=\"{3:.0f}\" y=\"{4:.0f}\">lower bound</text>\n",
-                   left, ly, left + 28, left + 34, ly + 4);
-  s += fmt::format("<line x1=\"{0:.0f}\" y1=\"{1:.0f}\" x2=\"{2:.0f}\" y2=\"{1:.0f}\" stroke=\"#1d3557\" "
-                   "stroke-width=\"1.5\"/><text x=\"{3:.0f}\" y=\"{4:.0f}\">live bytes per step</text>\n",
-                   left + 120, ly, left + 148, left + 154, ly + 4);
-  s += fmt::format("<line x1=\"{0:.0f}\" y1=\"{1:.0f}\" x2=\"{2:.0f}\" y2=\"{1:.0f}\" stroke=\"black\" "
-                   "stroke-width=\"1\"/><text x=\"{3:.0f}\" y=\"{4:.0f}\">arena size</text>\n",
-                   left + 290, ly, left + 318, left + 324, ly + 4);
+  // Legend, laid out by estimated text width.
+  {
+    const double ly = 62;
+    double x = left;
+    struct Item { const char* color; const char* dash; const char* width; const char* text; };
+    for (const Item& it : {Item{"#d62828", "6 3", "2", "lower bound of the planned buffers"},
+                           Item{"#6c757d", "6 3", "2", "lifetime bound (every tensor its own buffer)"},
+                           Item{"#1d3557", "", "1.5", "live bytes per step"}, Item{"black", "", "1", "arena size"}}) {
+      s += fmt::format("<line x1=\"{0:.0f}\" y1=\"{1:.0f}\" x2=\"{2:.0f}\" y2=\"{1:.0f}\" stroke=\"{3}\" "
+                       "stroke-width=\"{4}\"{5}/><text x=\"{6:.0f}\" y=\"{7:.0f}\">{8}</text>\n",
+                       x, ly, x + 28, it.color, it.width,
+                       it.dash[0] ? fmt::format(" stroke-dasharray=\"{}\"", it.dash) : "", x + 34, ly + 4, it.text);
+      x += 34 + 6.2 * static_cast<double>(std::char_traits<char>::length(it.text)) + 24;
+    }
+  }
 
   for (size_t r = 0; r < nreg; ++r) {
     const RegionPlan* rp = r < p.regions.size() ? &p.regions[r] : nullptr;
@@ -246,17 +250,14 @@ std::string planSvg(const Graph& g, const MemoryPlan& p, const std::string& titl
     s += fmt::format("<rect x=\"{:.1f}\" y=\"{:.1f}\" width=\"{:.1f}\" height=\"{:.1f}\" fill=\"#fafafa\" "
                      "stroke=\"#999\" stroke-width=\"0.5\"/>\n",
                      left, y0, plotW, plotH);
-    // Y axis ticks.
-    const double rawStep = static_cast<double>(ymax) / 5.0;
-    const double mag = std::pow(10.0, std::floor(std::log10(std::max(rawStep, 1.0))));
-    double tick = mag;
-    for (double m : {1.0, 2.0, 5.0, 10.0})
-      if (mag * m >= rawStep) { tick = mag * m; break; }
-    for (double v = 0; v <= static_cast<double>(ymax) + 0.5; v += tick) {
-      const double y = Y(static_cast<size_t>(v));
+    // Y axis ticks: a power of two bytes, at most 6 intervals.
+    size_t tick = 16;
+    while (ymax / tick > 6) tick *= 2;
+    for (size_t v = 0; v <= ymax; v += tick) {
+      const double y = Y(v);
       s += fmt::format("<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"#e5e5e5\"/>"
                        "<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"end\">{}</text>\n",
-                       left, y, left + plotW, y, left - 6, y + 4, shortBytes(static_cast<size_t>(v)));
+                       left, y, left + plotW, y, left - 6, y + 4, shortBytes(v));
     }
     s += fmt::format("<text x=\"18\" y=\"{:.1f}\" transform=\"rotate(-90 18 {:.1f})\" text-anchor=\"middle\">arena "
                      "offset (bytes)</text>\n",
@@ -298,7 +299,16 @@ std::string planSvg(const Graph& g, const MemoryPlan& p, const std::string& titl
       if (w >= 36 && h >= 12) {
         const size_t maxChars = static_cast<size_t>((w - 6) / 6.2);
         std::string label = b.scratch_of >= 0 ? "scratch" : g.t(b.tensors.front()).name;
-        if (label.size() > maxChars) label = maxChars > 2 ? label.substr(0, maxChars - 1) + "~" : "";
+        if (label.size() > maxChars) {
+          // Exported names share long prefixes ("/features/features.4/Conv_output_0"):
+          // keep the distinctive end.
+          const size_t last = label.rfind('/');
+          if (last != std::string::npos && last > 0) {
+            const size_t prev = label.rfind('/', last - 1);
+            label = label.substr(prev == std::string::npos ? 0 : prev + 1);
+          }
+          if (label.size() > maxChars) label = maxChars > 2 ? "~" + label.substr(label.size() - (maxChars - 1)) : "";
+        }
         if (!label.empty())
           s += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" font-size=\"10\" clip-path=\"none\">{}</text>", x + 3,
                            yTop + std::min(h / 2 + 4, 13.0), xmlEscape(label));
@@ -314,19 +324,27 @@ std::string planSvg(const Graph& g, const MemoryPlan& p, const std::string& titl
     }
     s += fmt::format("<polyline points=\"{}\" fill=\"none\" stroke=\"#1d3557\" stroke-width=\"1.5\"/>\n", pts);
     // Bound and arena lines.
-    auto hline = [&](size_t v, const char* color, const char* dash, const std::string& label, double dy) {
-      const double y = Y(v);
-      s += fmt::format("<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"{}\" "
-                       "stroke-width=\"{}\"{}/><text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"end\" fill=\"{}\">{}</text>\n",
-                       left, y, left + plotW, y, color, dash[0] ? "2" : "1",
-                       dash[0] ? fmt::format(" stroke-dasharray=\"{}\"", dash) : "", left + plotW - 4, y + dy, color,
-                       xmlEscape(label));
-    };
-    hline(size, "black", "", fmt::format("arena {} B", size), size >= bound ? -4.0 : 12.0);
+    // Bound and arena lines; their labels sit right of the plot, nudged apart.
+    struct Mark { size_t v; const char* color; const char* dash; std::string label; };
+    std::vector<Mark> marks = {{size, "black", "", fmt::format("arena {} B", size)},
+                               {bound, "#d62828", "6 3", fmt::format("bound {} B", bound)}};
     if (single && p.lower_bound != bound)
-      hline(p.lower_bound, "#6c757d", "6 3", fmt::format("lifetime bound {} B", p.lower_bound), -4.0);
-    hline(bound, "#d62828", "6 3", fmt::format("bound of planned buffers {} B", bound),
-          size >= bound ? 12.0 : -4.0);
+      marks.push_back({p.lower_bound, "#6c757d", "6 3", fmt::format("lifetime bound {} B", p.lower_bound)});
+    std::vector<double> ly;
+    for (const Mark& m : marks) {
+      s += fmt::format("<line x1=\"{:.1f}\" y1=\"{:.1f}\" x2=\"{:.1f}\" y2=\"{:.1f}\" stroke=\"{}\" "
+                       "stroke-width=\"{}\"{}/>\n",
+                       left, Y(m.v), left + plotW, Y(m.v), m.color, m.dash[0] ? "2" : "1",
+                       m.dash[0] ? fmt::format(" stroke-dasharray=\"{}\"", m.dash) : "");
+      ly.push_back(Y(m.v) + 4);
+    }
+    std::vector<size_t> byY(marks.size());
+    std::iota(byY.begin(), byY.end(), size_t{0});
+    std::stable_sort(byY.begin(), byY.end(), [&](size_t a, size_t b) { return ly[a] < ly[b]; });
+    for (size_t k = 1; k < byY.size(); ++k) ly[byY[k]] = std::max(ly[byY[k]], ly[byY[k - 1]] + 13);
+    for (size_t k = 0; k < marks.size(); ++k)
+      s += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" fill=\"{}\">{}</text>\n", left + plotW + 6, ly[k],
+                       marks[k].color, xmlEscape(marks[k].label));
   }
   s += "</svg>\n";
   return s;
