@@ -252,6 +252,7 @@ Placement placeGreedyByConflicts(const std::vector<BufferReq>& bufs) {
 }
 
 Placement placeSearch(const std::vector<BufferReq>& bufs, const SearchOptions& opt, SearchStats* stats) {
+  constexpr size_t kExactLimit = 64;
   SearchStats local;
   SearchStats& st = stats ? *stats : local;
   st = SearchStats{};
@@ -311,8 +312,9 @@ Placement placeSearch(const std::vector<BufferReq>& bufs, const SearchOptions& o
   }
   int64_t bbSteps = 0;
 
-  // Phase 2: exact branch and bound (half the remaining budget).
-  if (best.arena > bound && !pr.live.empty()) {
+  // Phase 2: exact branch and bound (half the remaining budget), for sets
+  // small enough that it can hope to finish.
+  if (best.arena > bound && !pr.live.empty() && pr.live.size() <= kExactLimit) {
     const int64_t share = std::max<int64_t>(0, (opt.budget - pk.steps) / 2);
     BranchAndBound bb(pr, bound, share);
     const size_t before = best.arena;

@@ -14,10 +14,10 @@
 // - greedy by conflicts: buffers with the most conflicting neighbours first
 //   (ties: larger first), best fit (TVM USMP's greedy_by_conflicts).
 // - search: a bounded search over placement orders. It tries a fixed list of
-//   orders with first fit and best fit, then an exact branch and bound over
-//   "canonical" first-fit orders, then a seeded local search (swaps) on the
-//   best order, until the arena reaches the lower bound or the step budget is
-//   spent. The exact part rests on this fact: for any valid placement P,
+//   orders with first fit and best fit, then (for up to 64 buffers) an exact
+//   branch and bound over "canonical" first-fit orders, then a seeded local
+//   search (swaps) on the best order, until the arena reaches the lower
+//   bound or the step budget is spent. The exact part rests on this fact: for any valid placement P,
 //   placing the buffers by first fit in increasing order of their P offsets
 //   gives every buffer an offset <= its P offset; iterating reaches a
 //   placement that first fit reproduces in its own offset order. So some
