@@ -107,8 +107,13 @@ std::string planSummary(const MemoryPlan& p, const std::string& in) {
     if (p.arena_size < p.lower_bound)
       s += fmt::format("{}below the bound by {} B:{}\n", in, p.lower_bound - p.arena_size, why);
     else
-      s += fmt::format("{}sharing lowered the bound:{}\n", in, why);
+      s += fmt::format("{}sharing lowered the bound of the buffers by {} B:{}\n", in,
+                       v.views + v.in_place + v.concat, why);
   }
+  if (p.regions.size() > 1 && p.arena_size > p.buffer_bound)
+    s += fmt::format("{}regions: {} B above the bound of one arena ({}): buffers in different regions cannot share "
+                     "bytes\n",
+                     in, p.arena_size - p.buffer_bound, bytesText(p.buffer_bound));
   for (const RegionPlan& r : p.regions) {
     std::string where = p.regions.size() > 1 || p.named_regions
                             ? fmt::format("region '{}' {}{}: ", r.name, bytesText(r.size),
