@@ -25,13 +25,19 @@ struct Result {
   std::string out, err;
 };
 
-fs::path tmpDir() {
-  fs::path p = fs::temp_directory_path() / ("emlc_memcli_" + std::to_string(::getpid()) + "_" +
-                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p;
-}
+// A fresh folder for one test, removed when the test ends.
+struct TmpDir {
+  fs::path p;
+  TmpDir() {
+    p = fs::temp_directory_path() / ("emlc_memcli_" + std::to_string(::getpid()) + "_" +
+                                     ::testing::UnitTest::GetInstance()->current_test_info()->name());
+    fs::remove_all(p);
+    fs::create_directories(p);
+  }
+  ~TmpDir() { fs::remove_all(p); }
+  operator const fs::path&() const { return p; }
+  fs::path operator/(const char* s) const { return p / s; }
+};
 
 std::string slurp(const fs::path& p) {
   std::ifstream f(p, std::ios::binary);
@@ -83,7 +89,7 @@ void saveModel(const fs::path& p) {
 }
 
 TEST(MemoryCli, CompileWritesThePlanPictureAndReport) {
-  fs::path d = tmpDir();
+  TmpDir d;
   saveModel(d / "m.onnx");
   Result r = emlc("compile " + (d / "m.onnx").string() + " -o " + (d / "a").string(), d);
   ASSERT_EQ(r.code, 0) << r.err;
@@ -107,7 +113,7 @@ TEST(MemoryCli, CompileWritesThePlanPictureAndReport) {
 }
 
 TEST(MemoryCli, MaxArenaTooSmallFailsWithAMessage) {
-  fs::path d = tmpDir();
+  TmpDir d;
   saveModel(d / "m.onnx");
   Result r = emlc("compile " + (d / "m.onnx").string() + " -o " + (d / "out").string() + " --max-arena 1000", d);
   EXPECT_EQ(r.code, 1);
@@ -123,7 +129,7 @@ TEST(MemoryCli, MaxArenaTooSmallFailsWithAMessage) {
 }
 
 TEST(MemoryCli, RegionsBecomeArraysWithSizeMacros) {
-  fs::path d = tmpDir();
+  TmpDir d;
   saveModel(d / "m.onnx");
   Result r = emlc("compile " + (d / "m.onnx").string() + " -o " + (d / "out").string() + " --memory dtcm=512,sram=2K", d);
   ASSERT_EQ(r.code, 0) << r.err;
@@ -144,7 +150,7 @@ TEST(MemoryCli, RegionsBecomeArraysWithSizeMacros) {
 }
 
 TEST(MemoryCli, InspectPrintsTheTable) {
-  fs::path d = tmpDir();
+  TmpDir d;
   saveModel(d / "m.onnx");
   Result r = emlc("inspect " + (d / "m.onnx").string(), d);
   ASSERT_EQ(r.code, 0) << r.err;
