@@ -11,6 +11,7 @@
 #include "driver/compile.h"
 #include "eval/evaluator.h"
 #include "ops/op.h"
+#include "plan/report.h"
 #include "support/npy.h"
 #include "support/output_dir.h"
 #include "support/version.h"
@@ -56,13 +57,31 @@ std::string humanBytes(size_t b) {
   return b >= 10 * 1024 ? fmt::format("{} B ({:.1f} KiB)", b, static_cast<double>(b) / 1024.0) : fmt::format("{} B", b);
 }
 
+// Memory options shared by compile: --memory REGION=BYTES,... and --max-arena BYTES.
+Status parsePlanOptions(const std::string& memory, const std::string& maxArena, PlanOptions* po) {
+  if (!memory.empty()) {
+    auto r = parseMemoryRegions(memory);
+    if (!r) return r.error();
+    po->regions = r.value();
+  }
+  if (!maxArena.empty()) {
+    auto b = parseByteSize(maxArena);
+    if (!b) return Error(b.error()).context("--max-arena");
+    po->max_arena = b.value();
+  }
+  return Status::ok();
+}
+
 int cmdCompile(const std::string& model, const std::string& outDir, const std::string& name,
-               const std::vector<std::string>& shapes, const std::vector<std::string>& disabled, bool printPlan) {
+               const std::vector<std::string>& shapes, const std::vector<std::string>& disabled, bool printPlan,
+               const std::string& memory, const std::string& maxArena) {
   CompileOptions opt;
   opt.model_path = model;
   opt.name = name;
   opt.passes.disabled = disabled;
   Status st = parseInputShapes(shapes, &opt.import.input_shapes);
+  if (!st) return fail(st.error());
+  st = parsePlanOptions(memory, maxArena, &opt.plan);
   if (!st) return fail(st.error());
   auto c = compileModel(opt);
   if (!c) return fail(c.error());
@@ -70,18 +89,17 @@ int cmdCompile(const std::string& model, const std::string& outDir, const std::s
   if (!st) return fail(st.error());
   const MemoryPlan& p = c->plan;
   ModelStats s = modelStats(c->model.graph);
-  std::printf("emlc: compiled '%s' -> %s/ (%s.h, %s.cpp, %s_weights.cpp, emlc/)\n", c->name.c_str(), outDir.c_str(),
-              c->name.c_str(), c->name.c_str(), c->name.c_str());
+  std::printf("emlc: compiled '%s' -> %s/ (%s.h, %s.cpp, %s_weights.cpp, emlc/; plan: %s.json, %s_memory.svg)\n",
+              c->name.c_str(), outDir.c_str(), c->name.c_str(), c->name.c_str(), c->name.c_str(), c->name.c_str(),
+              c->name.c_str());
   std::printf("  nodes %zu, MACs %lld, weights %s\n", c->model.graph.nodes.size(), static_cast<long long>(s.macs),
               humanBytes(static_cast<size_t>(s.weight_bytes)).c_str());
-  std::printf("  arena %s, lower bound %s, arena/bound %.3f\n", humanBytes(p.arena_size).c_str(),
-              humanBytes(p.lower_bound).c_str(),
-              p.lower_bound ? static_cast<double>(p.arena_size) / static_cast<double>(p.lower_bound) : 1.0);
   if (printPlan) std::printf("%s", formatPlan(c->model.graph, p).c_str());
+  else std::printf("%s", planSummary(p).c_str());
   return 0;
 }
 
-int cmdInspect(const std::string& model, const std::vector<std::string>& shapes, bool ir) {
+int cmdInspect(const std::string& model, const std::vector<std::string>& shapes, bool ir, bool memoryTable) {
   ImportOptions imp;
   Status st = parseInputShapes(shapes, &imp.input_shapes);
   if (!st) return fail(st.error());
@@ -98,7 +116,8 @@ int cmdInspect(const std::string& model, const std::vector<std::string>& shapes,
   for (const auto& kv : s.op_histogram) std::printf("  %-24s %d\n", kv.first.c_str(), kv.second);
   std::printf("parameters %lld (%s)\nMACs %lld\n", static_cast<long long>(s.params),
               humanBytes(static_cast<size_t>(s.weight_bytes)).c_str(), static_cast<long long>(s.macs));
-  std::printf("%s", formatPlan(g, plan.value()).c_str());
+  if (memoryTable) std::printf("%s", formatPlan(g, plan.value()).c_str());
+  else std::printf("memory plan (--memory for the table):\n%s", planSummary(plan.value()).c_str());
   if (ir) std::printf("%s", printGraph(g).c_str());
   return 0;
 }
@@ -150,9 +169,9 @@ int realMain(int argc, char** argv) {
   app.set_version_flag("--version", std::string("emlc ") + kEmlcVersion);
   app.require_subcommand(1);
 
-  std::string model, outDir, name;
+  std::string model, outDir, name, memory, maxArena;
   std::vector<std::string> shapes, inputs, outputs, disabled;
-  bool ir = false, printPlan = false;
+  bool ir = false, printPlan = false, memoryTable = false;
 
   CLI::App* compile = app.add_subcommand("compile", "Compile MODEL.onnx into a folder of C++ sources");
   compile->add_option("model", model, "ONNX model file")->required();
@@ -161,11 +180,17 @@ int realMain(int argc, char** argv) {
   compile->add_option("--input-shape", shapes, "Fix an input's shape: NAME=D0,D1,... (repeatable)");
   compile->add_option("--disable-pass", disabled, "Skip a pass of the pipeline (debugging; repeatable)");
   compile->add_flag("--print-plan", printPlan, "Print the memory plan table");
+  compile->add_option("--memory", memory,
+                      "Memory regions REGION=BYTES[,...] (e.g. dtcm=64K,sram=320K): one arena array per region, "
+                      "hottest and smallest buffers first into the first region");
+  compile->add_option("--max-arena", maxArena,
+                      "Fail (exit 1) when the arena needs more than BYTES in total (suffixes K, M)");
 
   CLI::App* inspect = app.add_subcommand("inspect", "Show inputs, outputs, ops, parameters, MACs and the memory plan");
   inspect->add_option("model", model, "ONNX model file")->required();
   inspect->add_option("--input-shape", shapes, "Fix an input's shape: NAME=D0,D1,... (repeatable)");
   inspect->add_flag("--ir", ir, "Also print the IR after folding and passes");
+  inspect->add_flag("--memory", memoryTable, "Print the memory plan table (offset, bytes, steps, tensors)");
 
   CLI::App* run = app.add_subcommand("run", "Evaluate MODEL on the host with emlc's runtime kernels");
   run->add_option("model", model, "ONNX model file")->required();
@@ -181,8 +206,8 @@ int realMain(int argc, char** argv) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : 1;
   }
-  if (compile->parsed()) return cmdCompile(model, outDir, name, shapes, disabled, printPlan);
-  if (inspect->parsed()) return cmdInspect(model, shapes, ir);
+  if (compile->parsed()) return cmdCompile(model, outDir, name, shapes, disabled, printPlan, memory, maxArena);
+  if (inspect->parsed()) return cmdInspect(model, shapes, ir, memoryTable);
   if (run->parsed()) return cmdRun(model, inputs, outputs, shapes);
   if (listOps->parsed()) {
     for (const std::string& op : registeredOps()) std::printf("%s\n", op.c_str());

@@ -72,16 +72,30 @@ class Emitter final : public EmitSink {
 
   Expected<FileMap> run() {
     FileMap files;
-    // Kernel calls, one block per node.
-    for (size_t i = 0; i < g_.nodes.size(); ++i) {
-      const Node& n = g_.nodes[i];
-      const Op* op = findOp(n.domain, n.op_type);
-      if (!op) return internal(g_.label(n) + ": no implementation at emission");
+    // Kernel calls, one block per node, in the plan's schedule.
+    if (p_.schedule.size() != g_.nodes.size()) return internal("the memory plan's schedule does not cover the graph");
+    for (size_t i = 0; i < p_.schedule.size(); ++i) {
+      const NodeId id = p_.schedule[i];
+      const Node& n = g_.n(id);
+      current_ = id;
       body_.line(fmt::format("// [{}] {}", i, commentSafe(g_.label(n))));
       for (size_t k = 0; k < n.inputs.size(); ++k)
         if (n.inputs[k] != kNoTensor) body_.line("//   in:  " + describe(n.inputs[k]));
       for (size_t k = 0; k < n.outputs.size(); ++k)
         if (n.outputs[k] != kNoTensor) body_.line("//   out: " + describe(n.outputs[k]));
+      if (p_.elided[static_cast<size_t>(id)]) {
+        body_.line("//   (no code: the producers wrote the inputs into their slices of the output)");
+        continue;
+      }
+      const int ip = p_.in_place_input[static_cast<size_t>(id)];
+      if (ip >= 0) body_.line(fmt::format("//   in place: output 0 overwrites input {}", ip));
+      const int sb = p_.scratch_buffer[static_cast<size_t>(id)];
+      if (sb >= 0) {
+        const PlannedBuffer& b = p_.buffers[static_cast<size_t>(sb)];
+        body_.line(fmt::format("//   scratch: {}[{}, +{})", p_.arrayName(b.region), b.offset, b.size));
+      }
+      const Op* op = findOp(n.domain, n.op_type);
+      if (!op) return internal(g_.label(n) + ": no implementation at emission");
       Lowering l(g_, n, this);
       Status st = op->lower(l);
       if (!st.isOk()) return st.error().context(g_.label(n) + " (emission)");
@@ -95,7 +109,9 @@ class Emitter final : public EmitSink {
     v["SOURCE"] = commentSafe(o_.source_name);
     v["GUARD"] = "EMLC_MODEL_" + o_.name + "_H";
     v["ARENA_SIZE"] = std::to_string(p_.arena_size);
-    v["ARENA_ALLOC"] = std::to_string(std::max<size_t>(p_.arena_size, 1));
+    v["ARENA_MACROS"] = arenaMacros();
+    v["ARENA_DECLS"] = arenaDecls();
+    v["ARENA_VOIDS"] = arenaVoids();
     v["NUM_INPUTS"] = std::to_string(g_.inputs.size());
     v["NUM_OUTPUTS"] = std::to_string(g_.outputs.size());
     v["IO_MACROS"] = ioMacros();
@@ -119,8 +135,8 @@ class Emitter final : public EmitSink {
     v["OUTPUT_SIZE_BODY"] = sizeSwitch(g_.outputs, false);
     v["OUTPUT_BYTES_BODY"] = sizeSwitch(g_.outputs, true);
     v["RUN_F32_BODY"] = runF32Body;
-    v["SUMMARY"] = fmt::format("{} nodes, arena {} bytes (lower bound {}), weights {} bytes.", g_.nodes.size(),
-                               p_.arena_size, p_.lower_bound, weightBytes_);
+    v["SUMMARY"] = fmt::format("{} nodes, arena {} bytes (lifetime lower bound {}, arena/bound {:.3f}), weights {} bytes.",
+                               g_.nodes.size(), p_.arena_size, p_.lower_bound, p_.ratio(), weightBytes_);
     for (const auto& [tmpl, out] : std::map<std::string, std::string>{
              {"model.h.in", o_.name + ".h"}, {"model.cpp.in", o_.name + ".cpp"},
              {"weights.cpp.in", o_.name + "_weights.cpp"}}) {
@@ -139,16 +155,33 @@ class Emitter final : public EmitSink {
     const std::string c = writable ? "" : "const ";
     switch (s.home) {
       case Home::Const: return constSymbol(id);
-      case Home::Input: return fmt::format("static_cast<const {}*>(in[{}])", ctype, s.index);
-      case Home::Output: return fmt::format("static_cast<{}{}*>(out[{}])", c, ctype, s.index);
-      case Home::Arena: return fmt::format("reinterpret_cast<{}{}*>(arena + {})", c, ctype, s.offset);
+      case Home::Input:
+        if (s.offset == 0) return fmt::format("static_cast<const {}*>(in[{}])", ctype, s.index);
+        return fmt::format("reinterpret_cast<const {}*>(static_cast<const uint8_t*>(in[{}]) + {})", ctype, s.index,
+                           s.offset);
+      case Home::Output:
+        if (s.offset == 0) return fmt::format("static_cast<{}{}*>(out[{}])", c, ctype, s.index);
+        return fmt::format("reinterpret_cast<{}{}*>(static_cast<uint8_t*>(out[{}]) + {})", c, ctype, s.index, s.offset);
+      case Home::Arena:
+        return fmt::format("reinterpret_cast<{}{}*>({} + {})", c, ctype, p_.arrayName(s.region), s.offset);
       default: return "nullptr /* unplanned tensor */";
     }
   }
   bool sameStorage(TensorId a, TensorId b) override {
     const TensorStorage& x = p_.storage[static_cast<size_t>(a)];
     const TensorStorage& y = p_.storage[static_cast<size_t>(b)];
-    return x.group >= 0 && x.group == y.group;
+    if (x.home != y.home || x.offset != y.offset) return false;
+    if (x.home == Home::Arena) return x.region == y.region;
+    if (x.home == Home::Input || x.home == Home::Output) return x.index == y.index;
+    return false;
+  }
+  std::string scratchExpr(const char* ctype, size_t bytes) override {
+    if (current_ < 0) return {};
+    const int b = p_.scratch_buffer[static_cast<size_t>(current_)];
+    if (b < 0) return {};
+    const PlannedBuffer& pb = p_.buffers[static_cast<size_t>(b)];
+    if (bytes > pb.size) return {};
+    return fmt::format("reinterpret_cast<{}*>({} + {})", ctype, p_.arrayName(pb.region), pb.offset);
   }
   std::string declare(const std::string& type, const std::string& init) override {
     std::string key = type + "|" + init;
@@ -215,8 +248,10 @@ class Emitter final : public EmitSink {
     switch (s.home) {
       case Home::Const: where = "weights"; break;
       case Home::Input: where = fmt::format("input {}", s.index); break;
-      case Home::Output: where = fmt::format("output {}", s.index); break;
-      case Home::Arena: where = fmt::format("arena[{}, +{})", s.offset, t.type.bytes()); break;
+      case Home::Output:
+        where = s.offset ? fmt::format("output {} + {} B", s.index, s.offset) : fmt::format("output {}", s.index);
+        break;
+      case Home::Arena: where = fmt::format("{}[{}, +{})", p_.arrayName(s.region), s.offset, t.type.bytes()); break;
       default: where = "unplanned"; break;
     }
     return fmt::format("'{}' {} @ {}", commentSafe(t.name), t.type.str(), where);
@@ -274,12 +309,13 @@ class Emitter final : public EmitSink {
       if (!p_.input_in_arena[k]) continue;
       const Tensor& t = g_.t(g_.inputs[k]);
       const TensorStorage& s = p_.storage[static_cast<size_t>(g_.inputs[k])];
+      const std::string arr = p_.arrayName(s.region);
       if (f32)
         body += fmt::format("{}emlc::rt::cast<float, {}>(static_cast<const float*>(in[{}]), "
-                            "reinterpret_cast<{}*>(arena + {}), {});\n",
-                            pre, dtypeCType(t.type.dtype), k, dtypeCType(t.type.dtype), s.offset, t.type.numel());
+                            "reinterpret_cast<{}*>({} + {}), {});\n",
+                            pre, dtypeCType(t.type.dtype), k, dtypeCType(t.type.dtype), arr, s.offset, t.type.numel());
       else
-        body += fmt::format("{}emlc::rt::copy_bytes(arena + {}, in[{}], {});\n", pre, s.offset, k, t.type.bytes());
+        body += fmt::format("{}emlc::rt::copy_bytes({} + {}, in[{}], {});\n", pre, arr, s.offset, k, t.type.bytes());
     }
     body += fmt::format("{}const int rc = invoke(in, out);\n", pre);
     for (size_t k = 0; k < g_.outputs.size(); ++k) {
@@ -299,9 +335,53 @@ class Emitter final : public EmitSink {
     return body;
   }
 
+  // NAME.h: arena size macros (total, and one per region with --memory).
+  std::string arenaMacros() const {
+    const std::string& m = o_.name;
+    std::string s = "/* Bytes of static arena memory (all activations and kernel scratch). */\n";
+    s += fmt::format("#define {}_ARENA_SIZE {}u\n", m, p_.arena_size);
+    if (!p_.named_regions) {
+      s += fmt::format(
+          "/* The arena is one static array. To place it in a linker section, compile\n"
+          " * {0}.cpp with e.g. -D'{0}_ARENA_SECTION=__attribute__((section(\".sram\")))'. */\n",
+          m);
+      return s;
+    }
+    s += fmt::format(
+        "/* Memory regions (emlc --memory): one static array per region, {0}_ARENA_SIZE\n"
+        " * bytes in total. To place region R in a linker section, compile {0}.cpp with\n"
+        " * e.g. -D'{0}_REGION_R_SECTION=__attribute__((section(\".R\")))'. */\n",
+        m);
+    s += fmt::format("#define {}_NUM_REGIONS {}\n", m, p_.regions.size());
+    for (const RegionPlan& r : p_.regions)
+      s += fmt::format("#define {}_REGION_{}_SIZE {}u{}\n", m, r.name, r.size,
+                       r.capacity ? fmt::format(" /* capacity {} */", r.capacity) : "");
+    return s;
+  }
+
+  // NAME.cpp: the arena array(s), each with a section hook.
+  std::string arenaDecls() const {
+    std::string s;
+    for (size_t r = 0; r < p_.regions.size(); ++r) {
+      const std::string hook = p_.named_regions ? fmt::format("{}_REGION_{}_SECTION", o_.name, p_.regions[r].name)
+                                                : fmt::format("{}_ARENA_SECTION", o_.name);
+      s += fmt::format("#ifndef {0}\n#define {0}\n#endif\n", hook);
+      s += fmt::format("alignas(16) uint8_t {}[{}] {};\n", p_.arrayName(static_cast<int>(r)),
+                       std::max<size_t>(p_.regions[r].size, 1), hook);
+    }
+    return s;
+  }
+
+  std::string arenaVoids() const {
+    std::string s;
+    for (size_t r = 0; r < p_.regions.size(); ++r) s += fmt::format("  (void){};\n", p_.arrayName(static_cast<int>(r)));
+    return s;
+  }
+
   const Graph& g_;
   const MemoryPlan& p_;
   const EmitOptions& o_;
+  NodeId current_ = -1;
   std::string ns_;
   CodeWriter body_, params_, weightDecls_, weightDefs_;
   std::map<std::string, std::string> declared_;

@@ -8,6 +8,7 @@
 #include "codegen/names.h"
 #include "ops/op.h"
 #include "passes/infer.h"
+#include "plan/report.h"
 #include "support/version.h"
 
 namespace emlc {
@@ -30,13 +31,14 @@ Expected<Compilation> compileModel(const CompileOptions& opt) {
   if (!isValidModelName(c.name))
     return invalid(fmt::format("--name '{}' is not a valid C identifier (letters, digits, _; not a keyword)", c.name));
   EMLC_ASSIGN(c.model, prepareModel(opt.model_path, opt.import, opt.passes));
-  EMLC_ASSIGN(c.plan, planMemory(c.model.graph));
+  EMLC_ASSIGN(c.plan, planMemory(c.model.graph, opt.plan));
   EmitOptions eo;
   eo.name = c.name;
   eo.source_name = std::filesystem::path(opt.model_path).filename().string();
   eo.copy_runtime = opt.copy_runtime;
   EMLC_ASSIGN(c.files, emitModel(c.model.graph, c.plan, eo));
   c.files[c.name + ".json"] = reportJson(c);
+  c.files[c.name + "_memory.svg"] = planSvg(c.model.graph, c.plan, c.name);
   return c;
 }
 
@@ -64,25 +66,14 @@ std::string reportJson(const Compilation& c) {
   s += fmt::format("  \"name\": {},\n", jsonString(c.name));
   s += fmt::format("  \"nodes\": {},\n  \"params\": {},\n  \"weight_bytes\": {},\n  \"macs\": {},\n",
                    g.nodes.size(), st.params, st.weight_bytes, st.macs);
-  s += fmt::format("  \"arena_bytes\": {},\n  \"lower_bound_bytes\": {},\n  \"arena_over_bound\": {:.4f},\n",
-                   p.arena_size, p.lower_bound,
-                   p.lower_bound ? static_cast<double>(p.arena_size) / static_cast<double>(p.lower_bound) : 1.0);
-  s += "  \"buffers\": [";
-  for (size_t i = 0; i < p.buffers.size(); ++i) {
-    const PlannedBuffer& b = p.buffers[i];
-    std::string names;
-    for (TensorId id : b.tensors) names += (names.empty() ? "" : ", ") + jsonString(g.t(id).name);
-    s += fmt::format("{}\n    {{\"tensors\": [{}], \"size\": {}, \"offset\": {}, \"first_step\": {}, \"last_step\": {}}}",
-                     i ? "," : "", names, b.size, b.offset, b.first, b.last);
-  }
-  s += p.buffers.empty() ? "],\n" : "\n  ],\n";
   s += "  \"passes\": [";
   for (size_t i = 0; i < c.model.pass_log.size(); ++i) {
     const PassRecord& r = c.model.pass_log[i];
     s += fmt::format("{}\n    {{\"name\": {}, \"changed\": {}, \"skipped\": {}, \"nodes_before\": {}, \"nodes_after\": {}}}",
                      i ? "," : "", jsonString(r.name), r.changed, r.skipped, r.nodes_before, r.nodes_after);
   }
-  s += c.model.pass_log.empty() ? "]\n" : "\n  ]\n";
+  s += c.model.pass_log.empty() ? "],\n" : "\n  ],\n";
+  s += planJsonMembers(g, p);
   return s + "}\n";
 }
 

@@ -20,6 +20,7 @@ struct CompileOptions {
   std::string name;  // empty: derived from the model file name
   ImportOptions import;
   PassOptions passes;
+  PlanOptions plan;
   bool copy_runtime = true;
 };
 
@@ -48,7 +49,8 @@ struct ModelStats {
 };
 ModelStats modelStats(const Graph& g);
 
-// NAME.json: the memory plan and model summary.
+// NAME.json: the memory plan and model summary (NAME_memory.svg is the
+// plan's picture, see plan/report.h).
 std::string reportJson(const Compilation& c);
 
 }  // namespace emlc

@@ -76,6 +76,8 @@ class Unary final : public Op {
     setOut(g, n, 0, t);
     return Status::ok();
   }
+  // unary(): y[i] = f(x[i]).
+  bool inPlace(const Node&, const Graph&, size_t k) const override { return !BoolOut && k == 0; }
   Status lower(Lowering& l) const override {
     F f = makeUnary<F>(l.node());
     return dispatchKind<K>(l.inType(0).dtype, [&](auto z) -> Status {
@@ -167,6 +169,9 @@ class Binary final : public Op {
     setOut(g, n, 0, t);
     return Status::ok();
   }
+  // binary(): an input with the output's shape is read at the index it is
+  // written (the planner checks the shape).
+  bool inPlace(const Node&, const Graph&, size_t) const override { return true; }
 
   Status lower(Lowering& l) const override {
     rt::BroadcastParams p = broadcastParams(
@@ -204,6 +209,7 @@ class Binary final : public Op {
 class ModOp final : public Op {
  public:
   Status infer(Node& n, Graph& g) const override { return Binary<rt::Add, BinKind::Arith>().infer(n, g); }
+  bool inPlace(const Node&, const Graph&, size_t) const override { return true; }  // binary()
   Status lower(Lowering& l) const override {
     const bool fmod = l.node().attrInt("fmod", 0) != 0;
     rt::BroadcastParams p = broadcastParams(l.inType(0).shape, l.inType(1).shape, l.outType(0).shape);
@@ -233,6 +239,7 @@ class BitShiftOp final : public Op {
     if (dir != "LEFT" && dir != "RIGHT") return invalid("direction must be LEFT or RIGHT");
     return Binary<rt::Add, BinKind::Bitwise>().infer(n, g);
   }
+  bool inPlace(const Node&, const Graph&, size_t) const override { return true; }  // binary()
   Status lower(Lowering& l) const override {
     const bool left = l.node().attrString("direction", "") == "LEFT";
     rt::BroadcastParams p = broadcastParams(l.inType(0).shape, l.inType(1).shape, l.outType(0).shape);
@@ -271,6 +278,10 @@ class Variadic final : public Op {
     setOut(g, n, 0, TensorType{a.dtype, out});
     return Status::ok();
   }
+  // The first binary() reads inputs 0 and 1 and may write over either (when
+  // it has the output's shape); later calls accumulate into the output while
+  // reading inputs 2.., which must therefore survive the first call.
+  bool inPlace(const Node&, const Graph&, size_t k) const override { return k < 2; }
 
   Status lower(Lowering& l) const override {
     const Node& n = l.node();
@@ -320,6 +331,8 @@ class ClipOp final : public Op {
     setOut(g, n, 0, x);
     return Status::ok();
   }
+  // clip()/clip_bounds(): y[i] from x[i].
+  bool inPlace(const Node&, const Graph&, size_t k) const override { return k == 0; }
   Status lower(Lowering& l) const override {
     const Node& n = l.node();
     return dispatchNumeric(l.inType(0).dtype, [&](auto z) -> Status {
@@ -357,6 +370,8 @@ class WhereOp final : public Op {
     setOut(g, n, 0, TensorType{a.dtype, s});
     return Status::ok();
   }
+  // where(): an input with the output's shape is read at the index it is written.
+  bool inPlace(const Node&, const Graph&, size_t) const override { return true; }
   Status lower(Lowering& l) const override {
     const Shape& out = l.outType(0).shape;
     rt::BroadcastParams pca = broadcastParams(l.inType(0).shape, l.inType(1).shape, out);
@@ -387,6 +402,8 @@ class CastOp final : public Op {
     setOut(g, n, 0, t);
     return Status::ok();
   }
+  // cast(): y[i] from x[i] (asked only when the types match: a same-type cast).
+  bool inPlace(const Node&, const Graph&, size_t k) const override { return k == 0; }
   Status lower(Lowering& l) const override {
     return dispatchAll(l.inType(0).dtype, [&](auto zi) -> Status {
       return dispatchAll(l.outType(0).dtype, [&](auto zo) -> Status {

@@ -15,6 +15,7 @@
 // structs (aggregates with kName and fields(), see runtime/emlc/common.h).
 #pragma once
 
+#include <cstddef>
 #include <cstring>
 #include <deque>
 #include <string>
@@ -36,6 +37,10 @@ template <class T> struct InList { std::vector<size_t> ks; };
 template <class T> struct OutList { std::vector<size_t> ks; };
 // A constant array of values computed at compile time, passed as `const T*`.
 template <class T> struct ConstArray { std::vector<T> values; };
+// Kernel scratch of `count` elements, passed as `T*` (never nullptr): a
+// zeroed temporary in eval mode, the node's planned arena buffer in emit mode
+// (Op::scratchBytes must cover count * sizeof(T)).
+template <class T> struct Scratch { size_t count; };
 
 // C type name and DType of an element type, as the generated code spells it.
 template <class T>
@@ -91,6 +96,12 @@ class EmitSink {
   // and returns NAME (pointer lists for Concat/Split).
   virtual std::string localArray(const std::string& elem, const std::vector<std::string>& items) = 0;
   virtual void statement(const std::string& s) = 0;
+  // Pointer expression (`T*`) of the current node's scratch buffer holding at
+  // least `bytes` bytes; empty if none was planned (an internal error).
+  virtual std::string scratchExpr(const char* ctype, size_t bytes) {
+    (void)ctype; (void)bytes;
+    return {};
+  }
 };
 
 namespace detail {
@@ -145,6 +156,7 @@ class Lowering {
   template <class T> InList<T> inList(std::vector<size_t> ks) const { return InList<T>{std::move(ks)}; }
   template <class T> OutList<T> outList(std::vector<size_t> ks) const { return OutList<T>{std::move(ks)}; }
   template <class T> Out<T> out(size_t k) const { return Out<T>{k}; }
+  template <class T> Scratch<T> scratch(size_t count) const { return Scratch<T>{count}; }
   template <class T> OptOut<T> optOut(size_t k) const { return OptOut<T>{k}; }
 
   // Runs (eval) or prints (emit) `name(args...)`; `fn` must be the function
@@ -156,6 +168,7 @@ class Lowering {
     if (!emitting()) {
       scratch_.clear();
       scratch_.reserve(sizeof...(A));
+      temps_.clear();
       (check(args, st), ...);
       if (!st.isOk()) return st;
       fn(resolve(args)...);
@@ -217,6 +230,11 @@ class Lowering {
     return reinterpret_cast<T* const*>(v.data());
   }
   template <class T> const T* resolve(const ConstArray<T>& a) const { return a.values.data(); }
+  template <class T> T* resolve(const Scratch<T>& a) {
+    // max_align_t storage: suitably aligned for every element type.
+    auto& v = temps_.emplace_back((a.count * sizeof(T) + sizeof(std::max_align_t) - 1) / sizeof(std::max_align_t) + 1);
+    return reinterpret_cast<T*>(v.data());
+  }
   template <class V> const V& resolve(const V& v) const { return v; }
 
   template <class T> std::string print(const In<T>& a, Status& st) {
@@ -248,6 +266,11 @@ class Lowering {
     std::vector<std::string> items;
     for (size_t k : a.ks) items.push_back(sink_->tensorExpr(n_.outputs[k], ctypeName<T>(), true));
     return sink_->localArray(std::string(ctypeName<T>()) + "*", items);
+  }
+  template <class T> std::string print(const Scratch<T>& a, Status& st) {
+    std::string e = sink_->scratchExpr(ctypeName<T>(), a.count * sizeof(T));
+    if (e.empty()) st = internal(g_.label(n_) + ": kernel scratch was not planned (Op::scratchBytes too small)");
+    return e;
   }
   template <class T> std::string print(const ConstArray<T>& a, Status&) {
     std::vector<std::string> items;
@@ -287,6 +310,7 @@ class Lowering {
   std::vector<void*> out_;
   EmitSink* sink_ = nullptr;
   std::vector<std::vector<void*>> scratch_;
+  std::deque<std::vector<std::max_align_t>> temps_;  // eval-mode kernel scratch
 };
 
 }  // namespace emlc

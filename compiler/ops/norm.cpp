@@ -90,6 +90,8 @@ class BatchNormOp final : public Op {
     setOut(g, n, 0, typeOf(x.dtype, x.shape));
     return Status::ok();
   }
+  // batch_norm(): y[i] from x[i] (x may alias y).
+  bool inPlace(const Node&, const Graph&, size_t k) const override { return k == 0; }
 
   Status lower(Lowering& l) const override {
     const rt::ChannelNormParams p = channelParams(l.inType(0).shape, l.node().attrFloat("epsilon", 1e-5f));
@@ -124,6 +126,8 @@ class InstanceNormOp final : public Op {
     setOut(g, n, 0, typeOf(x.dtype, x.shape));
     return Status::ok();
   }
+  // instance_norm(): each plane's statistics are read before the plane is written.
+  bool inPlace(const Node&, const Graph&, size_t k) const override { return k == 0; }
 
   Status lower(Lowering& l) const override {
     const rt::ChannelNormParams p = channelParams(l.inType(0).shape, l.node().attrFloat("epsilon", 1e-5f));
@@ -184,6 +188,8 @@ class LayerNormOp final : public Op {
     setOut(g, n, 2, typeOf(stash, stat));
     return Status::ok();
   }
+  // layer_norm(): each row's statistics are read before the row is written.
+  bool inPlace(const Node&, const Graph&, size_t k) const override { return k == 0; }
 
   Status lower(Lowering& l) const override {
     const Node& n = l.node();
@@ -269,6 +275,8 @@ class MvnOp final : public Op {
     setOut(g, n, 0, typeOf(x.dtype, x.shape));
     return Status::ok();
   }
+  // mvn(): each reduced sub-space's statistics are read before it is written.
+  bool inPlace(const Node&, const Graph&, size_t k) const override { return k == 0; }
 
   Status lower(Lowering& l) const override {
     const Shape& s = l.inType(0).shape;

@@ -30,6 +30,27 @@ class Op {
   // storage, and lower() must be `return l.viewCopy();`.
   virtual bool isView() const { return false; }
 
+  // Output 0 may be written over input k (same bytes): the kernel reads
+  // every element of input k it needs before (or when) it writes the output
+  // element at the same index, so passing the same pointer for both is
+  // correct. The planner asks only when input k has output 0's exact type
+  // (element type and shape) and decides itself whether input k dies at
+  // this node, is writable and is not read through another input. Eval mode
+  // always uses separate buffers. Default: never.
+  virtual bool inPlace(const Node& n, const Graph& g, size_t k) const {
+    (void)n; (void)g; (void)k;
+    return false;
+  }
+
+  // Bytes of kernel scratch (im2col buffers and the like) one evaluation
+  // needs. The planner gives them an arena buffer live at this node's step
+  // only; lower() gets it with `l.scratch<T>(count)` (count * sizeof(T) must
+  // not exceed these bytes). Default: none.
+  virtual size_t scratchBytes(const Node& n, const Graph& g) const {
+    (void)n; (void)g;
+    return 0;
+  }
+
   // Fold even when inputs are not constant (outputs depend on shapes only).
   virtual bool shapeOnly() const { return false; }
 

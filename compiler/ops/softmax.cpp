@@ -50,6 +50,8 @@ class SoftmaxOp final : public Op {
     setOut(g, n, 0, typeOf(x.dtype, x.shape));
     return Status::ok();
   }
+  // softmax()/log_softmax()/hardmax(): each row is read before it is written.
+  bool inPlace(const Node&, const Graph&, size_t k) const override { return k == 0; }
 
   Status lower(Lowering& l) const override {
     EMLC_ASSIGN(rt::SoftmaxParams p, softmaxParams(l.node(), l.inType(0).shape));
