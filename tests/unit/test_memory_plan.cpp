@@ -6,7 +6,6 @@
 // in-place decision or wrong slice changes the result.
 #include <gtest/gtest.h>
 
-#include <chrono>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -728,42 +727,6 @@ TEST(MemoryPlan, GeneratedCodeWithElidedConcatAndRegionsRuns) {
   fs::remove_all(dir);
 }
 
-// Not a correctness test: planning time of long chain-like graphs with
-// skip connections (run with --gtest_also_run_disabled_tests).
-TEST(MemoryPlanTiming, DISABLED_LongGraphs) {
-  std::mt19937 rng(1);
-  for (int nn : {100, 300, 1000}) {
-    Builder b;
-    std::vector<TensorId> pool = {b.input("in", DType::F32, {1, 8})};
-    auto pick = [&]() { return pool[pool.size() - 1 - rng() % std::min<size_t>(pool.size(), 6)]; };
-    for (int i = 0; i < nn; ++i) {
-      const std::string name = "t" + std::to_string(i);
-      const TensorId x = pick();
-      const unsigned k = rng() % 10u;
-      if (k < 5) {
-        pool.push_back(b.unary(k < 2 ? "Relu" : "Sigmoid", x, name));
-      } else if (k < 8) {
-        TensorId z = x;
-        for (int t = 0; t < 6; ++t) {
-          const TensorId c = pick();
-          if (b.g.t(c).type.shape == b.g.t(x).type.shape) z = c;
-        }
-        pool.push_back(b.binary("Add", x, z, name));
-      } else {  // a size change (the op is irrelevant to planning)
-        Shape o = b.g.t(x).type.shape;
-        o[1] = o[1] * 2 <= 64 ? o[1] * 2 : o[1] / 2;
-        pool.push_back(b.node("GlobalAveragePool", {x}, name, DType::F32, o));
-      }
-    }
-    b.output(pool.back());
-    const auto t0 = std::chrono::steady_clock::now();
-    auto p = planMemory(b.g);
-    const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-    ASSERT_TRUE(p.isOk());
-    std::printf("%5d nodes, %4zu buffers: arena %zu, bound %zu, lifetime bound %zu (%s), %.1f ms\n", nn,
-                p->buffers.size(), p->arena_size, p->buffer_bound, p->lower_bound, p->regions[0].strategy.c_str(), ms);
-  }
-}
 
 }  // namespace
 }  // namespace emlc

@@ -4,7 +4,6 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
-#include <chrono>
 #include <cstdio>
 #include <numeric>
 #include <random>
@@ -218,25 +217,6 @@ TEST(Schedule, InPlaceIsCounted) {
   EXPECT_EQ(schedulePeak(p, {0}), 512u);
 }
 
-// Not a correctness test: how the strategies scale (run with
-// --gtest_also_run_disabled_tests --gtest_filter='*Timing*').
-TEST(PlacementTiming, DISABLED_LargeRandomSets) {
-  std::mt19937 rng(3);
-  for (int n : {50, 200, 600}) {
-    for (int span : {3, 20}) {
-      std::vector<BufferReq> b;
-      for (int i = 0; i < n; ++i) {
-        const int f = static_cast<int>(rng() % static_cast<unsigned>(n));
-        b.push_back(BufferReq{16 + rng() % 100000u, 16, f, f + static_cast<int>(rng() % static_cast<unsigned>(span))});
-      }
-      const auto t0 = std::chrono::steady_clock::now();
-      BestPlacement p = placeBest(b);
-      const double ms = std::chrono::duration<double, std::milli>(std::chrono::steady_clock::now() - t0).count();
-      std::printf("%4d buffers, lifetimes up to %2d steps: arena/bound %.4f (%s), %.1f ms\n", n, span,
-                  static_cast<double>(p.placement.arena) / static_cast<double>(p.bound), p.detail.c_str(), ms);
-    }
-  }
-}
 
 }  // namespace
 }  // namespace emlc
