@@ -206,9 +206,9 @@ Expected<ImportResult> importModel(onnx::ModelProto& model, const std::string& m
 
   for (const auto& init : gp.initializer()) {
     if (init.name().empty()) return invalid("an initializer has no name");
-    auto h = tensorFromProto(init, model_dir, opt.max_tensor_bytes);
-    if (!h) return h.error().context(fmt::format("initializer '{}'", init.name()));
-    EMLC_TRY(addConstant(init.name(), std::move(h.value())));
+    // tensorFromProto's messages already name the tensor.
+    EMLC_ASSIGN(HostTensor h, tensorFromProto(init, model_dir, opt.max_tensor_bytes));
+    EMLC_TRY(addConstant(init.name(), std::move(h)));
   }
   for (const auto& in : gp.input()) {
     if (byName.count(in.name())) continue;  // IR < 4: initializers are listed as inputs too

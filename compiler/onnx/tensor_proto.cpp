@@ -65,8 +65,8 @@ Status readExternal(const onnx::TensorProto& t, const std::string& model_dir, si
   std::error_code ec;
   uint64_t fsize = fs::file_size(file, ec);
   if (ec || static_cast<uint64_t>(offset) > fsize || fsize - static_cast<uint64_t>(offset) < bytes)
-    return invalid(fmt::format("tensor '{}': external data file '{}' is too short ({} bytes at offset {})",
-                               t.name(), location, bytes, offset));
+    return invalid(fmt::format("tensor '{}': external data file '{}' is too short: needs {} bytes at offset {}, has {}",
+                               t.name(), location, bytes, offset, ec ? 0 : fsize));
   std::ifstream f(file, std::ios::binary);
   f.seekg(offset);
   out->resize(bytes);
