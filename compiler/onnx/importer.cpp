@@ -175,7 +175,7 @@ Expected<ImportResult> importModel(onnx::ModelProto& model, const std::string& m
     }
   }
   ImportResult result;
-  try {
+  if (opt.onnx_shape_check) try {
     onnx::ModelProto inferred = model;
     onnx::shape_inference::InferShapes(inferred);
     collectOnnxShapes(inferred.graph(), &result.onnx_shapes);

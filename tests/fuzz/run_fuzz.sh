@@ -15,8 +15,10 @@ for m in "$tests"/models/*/model.onnx /usr/share/libonnx-testdata/data/node/*/mo
   cp "$m" "$corpus/seeds/seed_$i.onnx"
   i=$((i + 1))
 done
-if [ -d "$tests/fuzz/regressions" ] && [ -n "$(ls -A "$tests/fuzz/regressions")" ]; then
-  "$fuzzer" -runs=0 "$tests/fuzz/regressions"/*
+regressions=$(find "$tests/fuzz/regressions" -type f ! -name '.*' | sort)
+if [ -n "$regressions" ]; then
+  # shellcheck disable=SC2086
+  "$fuzzer" -runs=0 $regressions
 fi
 exec "$fuzzer" -max_total_time="$secs" -timeout=10 -rss_limit_mb=2048 -max_len=2000000 \
   -print_final_stats=1 "$corpus/work" "$corpus/seeds"
