@@ -242,11 +242,11 @@ Expected<ImportResult> importModel(onnx::ModelProto& model, const std::string& m
       }
       t.type.shape.push_back(d.dim_value());
     }
-    uint64_t bytes = 1;
+    uint64_t nonzero = 1;  // product of non-zero dims: bounds the strides even when a dim is 0
     for (int64_t d : t.type.shape) {
-      if (d != 0 && bytes > opt.max_tensor_bytes / static_cast<uint64_t>(d))
+      if (d != 0 && nonzero > opt.max_tensor_bytes / static_cast<uint64_t>(d))
         return invalid(fmt::format("input '{}' is larger than the limit of {} bytes", in.name(), opt.max_tensor_bytes));
-      bytes *= static_cast<uint64_t>(d);
+      if (d != 0) nonzero *= static_cast<uint64_t>(d);
     }
     EMLC_ASSIGN(TensorId id, define(std::move(t)));
     g.inputs.push_back(id);

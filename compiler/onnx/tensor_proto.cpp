@@ -96,11 +96,14 @@ Expected<HostTensor> tensorFromProto(const onnx::TensorProto& t, const std::stri
                                    dtypeName(h.type.dtype)));
   if (t.has_segment()) return unsupported(fmt::format("tensor '{}' is segmented", name));
   // Element count with overflow checks.
-  uint64_t numel = 1;
+  // The product of the non-zero dims is bounded too: it bounds the strides
+  // even when a zero dim makes the tensor empty.
+  uint64_t numel = 1, nonzero = 1;
   for (int64_t d : t.dims()) {
     if (d < 0) return invalid(fmt::format("tensor '{}' has a negative dimension {}", name, d));
-    if (d != 0 && numel > max_bytes / static_cast<uint64_t>(d))
+    if (d != 0 && nonzero > max_bytes / static_cast<uint64_t>(d))
       return invalid(fmt::format("tensor '{}' is larger than the limit of {} bytes", name, max_bytes));
+    if (d != 0) nonzero *= static_cast<uint64_t>(d);
     numel *= static_cast<uint64_t>(d);
     h.type.shape.push_back(d);
   }
