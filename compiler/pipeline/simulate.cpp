@@ -99,6 +99,7 @@ Expected<SimResult> run(const PipelineBinding& b, const Graph& g, const SampleSt
     if (r != rt::kPollDecided) continue;
     const uint32_t w = st.windows - 1;
     res.window_label.push_back(d.label);
+    res.window_scores.push_back(scores);
     if (d.report) res.reports.push_back(SimDecision{d.sample, w, d.label, d.score});
     if (!s.truth.empty()) {
       // Majority of the window's known frame labels (ties: the smaller index).
@@ -235,12 +236,24 @@ Expected<SimResult> simulatePipeline(const PipelineBinding& b, const Graph& g, c
   }
 }
 
-std::string formatDecision(const PipelineBinding& b, const SimDecision& d) {
-  const long v = std::lround(d.score * 10000.0f);
+namespace {
+// lround(score * 10000) / 10000 with four decimals, in float as the examples compute it.
+std::string scoreText(float score) {
+  const long v = std::lround(score * 10000.0f);
   const long a = v < 0 ? -v : v;
+  return fmt::format("{}{}.{:04d}", v < 0 ? "-" : "", a / 10000, a % 10000);
+}
+}  // namespace
+
+std::string formatDecision(const PipelineBinding& b, const SimDecision& d) {
   const std::string label = d.label < 0 ? "none" : b.labels[static_cast<size_t>(d.label)];
-  return fmt::format("decision sample={} window={} label={} score={}{}.{:04d}", d.sample, d.window, label,
-                     v < 0 ? "-" : "", a / 10000, a % 10000);
+  return fmt::format("decision sample={} window={} label={} score={}", d.sample, d.window, label, scoreText(d.score));
+}
+
+std::string formatScores(uint32_t window, const std::vector<float>& scores) {
+  std::string s = fmt::format("scores window={}", window);
+  for (float v : scores) s += " " + scoreText(v);
+  return s;
 }
 
 std::string formatSummary(const SimResult& r) {

@@ -45,6 +45,7 @@ struct SimResult {
   uint32_t windows = 0, dropped = 0;
   std::vector<SimDecision> reports;   // what NAME_on_decision would receive
   std::vector<int32_t> window_label;  // the decision after each window
+  std::vector<std::vector<float>> window_scores;  // the averaged class scores after each window
   std::vector<int32_t> window_truth;  // majority ground truth of each window's frames (-1: unknown); empty without truth
   int64_t agree = 0, judged = 0;      // windows whose decision equals a known truth / windows with a known truth
 };
@@ -59,5 +60,7 @@ Expected<SimResult> simulatePipeline(const PipelineBinding& b, const Graph& g, c
 std::string formatDecision(const PipelineBinding& b, const SimDecision& d);
 std::string formatSummary(const SimResult& r);
 std::string formatAgreement(const SimResult& r);
+// "scores window=W s0 s1 ..." (each score as in formatDecision), for tests.
+std::string formatScores(uint32_t window, const std::vector<float>& scores);
 
 }  // namespace emlc

@@ -10,7 +10,10 @@
 extern "C" {
 #endif
 
-extern uint32_t _estack, _sidata, _sdata, _edata, _sbss, _ebss;
+extern uint32_t _sidata, _sdata, _edata, _sbss, _ebss;
+/* The initial stack pointer (a linker script symbol), declared as a function
+ * so that its address is a constant in C and C++ alike. */
+void _estack(void);
 void __libc_init_array(void);
 int main(void);
 void Reset_Handler(void);
@@ -62,7 +65,7 @@ __attribute__((naked)) void Reset_Handler(void) {
 
 typedef void (*vector_t)(void);
 __attribute__((section(".isr_vector"), used)) const vector_t vector_table[16] = {
-    (vector_t)(uintptr_t)&_estack, Reset_Handler, fault_handler, fault_handler, fault_handler, fault_handler,
+    _estack, Reset_Handler, fault_handler, fault_handler, fault_handler, fault_handler,
     fault_handler, 0, 0, 0, 0, fault_handler, fault_handler, 0, fault_handler, fault_handler,
 };
 
