@@ -27,7 +27,9 @@ class ObjectReader {
  public:
   ObjectReader(const Json& j, std::string path, std::string source, Status* st)
       : j_(j), path_(std::move(path)), source_(std::move(source)), st_(st) {
-    if (!j_.is_object()) fail(fmt::format("'{}' must be an object", path_.empty() ? "the top level" : path_));
+    if (!j_.is_object())
+      fail(path_.empty() ? std::string("the pipeline description must be a JSON object")
+                         : fmt::format("'{}' must be an object", path_));
   }
 
   bool has(const char* key) const { return j_.is_object() && j_.contains(key); }
