@@ -11,6 +11,7 @@
 #   cortex_m4f  examples/cortex_m with the Cortex-M4F toolchain file, run under QEMU:
 #               digits predictions, HAR decisions == `emlc simulate`
 #   toolchains  examples/cortex_m builds with the Cortex-M7 and Cortex-M33 toolchain files
+#   subdirectory add_subdirectory(<emlc source>) + add_embedded_model (configure only)
 #   ide_dropin  examples/ide_dropin/build.sh (one arm-none-eabi-g++ command), run under QEMU
 set -eu
 STEP=$1
@@ -78,14 +79,55 @@ cmake_host)
   grep -q "emlc: compiling" "$D/build4.log" || { cat "$D/build4.log"; fail "new flags did not regenerate"; }
   grep -q -- "--max-arena" "$D/build/digits_model_emlc.flags" || fail "the flags file lacks the new flag"
   run "$D/build/digits_accuracy" | grep -q "358/360" || fail "accuracy after regeneration"
-  echo "PASS: cmake_host (accuracy 358/360; regenerated on model touch and on new flags; no-op rebuild)"
+  # A new emlc executable (reinstalled) regenerates too.
+  sleep 1
+  touch "$PREFIX/bin/emlc"
+  run cmake --build "$D/build" > "$D/build5.log" 2>&1
+  grep -q "emlc: compiling" "$D/build5.log" || { cat "$D/build5.log"; fail "a new emlc did not regenerate"; }
+
+  # The pass-through arguments: configure only (this emlc has no --quantize/--prune yet).
+  P=$D/args
+  mkdir -p "$P"
+  cp "$D/model.onnx" "$P/model.onnx"
+  : > "$P/calib.npy"
+  printf '%s\n' '{"sensor": {"channels": ["x"], "rate_hz": 1}, "window": {"length": 1, "hop": 1}}' > "$P/p.json"
+  cat > "$P/CMakeLists.txt" << 'CMAKE'
+cmake_minimum_required(VERSION 3.20)
+project(args LANGUAGES CXX)
+find_package(emlc REQUIRED)
+add_embedded_model(qm MODEL model.onnx QUANTIZE int8 CALIBRATION calib.npy PRUNE magnitude:0.5
+                   PIPELINE p.json OPTIONS --max-arena 1M)
+get_target_property(dir qm EMLC_OUTPUT_DIR)
+message(STATUS "EMLC_OUTPUT_DIR=${dir}")
+CMAKE
+  configure -S "$P" -B "$P/build"
+  grep -q "EMLC_OUTPUT_DIR=$P/build/qm_emlc" "$WORK/configure.log" || fail "EMLC_OUTPUT_DIR property"
+  tr '\n' ' ' < "$P/build/qm_emlc.flags" > "$P/flags.txt"
+  for want in "--name qm" "--quantize int8" "--calibration $P/calib.npy" "--prune magnitude:0.5" \
+    "--pipeline $P/p.json" "--max-arena 1M"; do
+    grep -q -- "$want" "$P/flags.txt" || fail "add_embedded_model did not pass '$want' (flags: $(cat "$P/flags.txt"))"
+  done
+  sed -i 's/QUANTIZE int8 //' "$P/CMakeLists.txt"
+  if cmake -S "$P" -B "$P/build2" -DCMAKE_PREFIX_PATH="$PREFIX" > "$P/bad.log" 2>&1; then
+    fail "CALIBRATION without QUANTIZE was accepted"
+  fi
+  grep -q "CALIBRATION needs QUANTIZE" "$P/bad.log" || { cat "$P/bad.log"; fail "message for CALIBRATION without QUANTIZE"; }
+  echo "PASS: cmake_host (accuracy 358/360; regenerated on model touch, new flags and a new emlc; no-op rebuild;" \
+    "QUANTIZE/CALIBRATION/PRUNE/PIPELINE/OPTIONS passed on)"
   ;;
 
 har_host)
   D=$WORK/har_host
   rm -rf "$D" && mkdir -p "$D"
-  configure -S "$EX/har_pipeline" -B "$D/build"
+  # A copy of the example (this test touches its pipeline file) and the shared console header.
+  mkdir -p "$D/examples"
+  cp -r "$EX/har_pipeline" "$EX/common" "$D/examples/"
+  configure -S "$D/examples/har_pipeline" -B "$D/build"
   run cmake --build "$D/build" > "$D/build.log" 2>&1 || { cat "$D/build.log"; fail "build"; }
+  sleep 1
+  touch "$D/examples/har_pipeline/pipeline.json"
+  run cmake --build "$D/build" > "$D/build2.log" 2>&1
+  grep -q "emlc: compiling" "$D/build2.log" || { cat "$D/build2.log"; fail "touching the pipeline did not regenerate"; }
   run "$D/build/har_pipeline" > "$D/host.txt" || fail "the host program failed"
   run "$PREFIX/bin/emlc" simulate "$EX/har_pipeline/har_cnn1d.onnx" --pipeline "$EX/har_pipeline/pipeline.json" \
     --csv "$EX/har_pipeline/stream.csv" > "$D/simulate.txt" || fail "emlc simulate failed"
@@ -144,6 +186,26 @@ toolchains)
     grep -q -- "-mcpu=cortex-$cpu" "$D/build/CMakeCache.txt" || fail "the $cpu toolchain's flags are not used"
   done
   echo "PASS: toolchains (Cortex-M7 and Cortex-M33 builds)"
+  ;;
+
+subdirectory)
+  # add_subdirectory() of emlc's source tree gives add_embedded_model() too.
+  # Configure only (building emlc a second time takes long): the generated
+  # sources must depend on the emlc built in that project, and emlc's own
+  # tests must stay out of it.
+  D=$WORK/subdirectory
+  rm -rf "$D" && mkdir -p "$D"
+  cat > "$D/CMakeLists.txt" << CMAKE
+cmake_minimum_required(VERSION 3.25)
+project(sub LANGUAGES C CXX)
+add_subdirectory($SRC emlc)
+add_embedded_model(digits_model MODEL $EX/digits/digits_cnn.onnx NAME digits)
+CMAKE
+  run cmake -G Ninja -S "$D" -B "$D/build" > "$D/configure.log" 2>&1 || { cat "$D/configure.log"; fail "configure"; }
+  ninja -C "$D/build" -t query digits_model_emlc/digits.cpp > "$D/query.txt" || fail "no rule for the generated source"
+  grep -q "emlc/bin/emlc" "$D/query.txt" || { cat "$D/query.txt"; fail "the generated source does not depend on emlc"; }
+  if grep -q "emlc_unit_tests" "$D/build/build.ninja"; then fail "emlc's tests are built under add_subdirectory"; fi
+  echo "PASS: subdirectory (configure: add_embedded_model depends on the emlc target)"
   ;;
 
 ide_dropin)
