@@ -189,6 +189,11 @@ Expected<PipelineBinding> bindPipeline(const PipelineSpec& spec, const Graph& g)
     b.mel_len = fb->len;
     b.mel_weight = fb->weight;
     b.dct = dctMatrix(spec.coefficients, spec.mel_bins);
+    // The DCT writes its coefficients into the FFT work buffer (2 x fft_size
+    // floats); every filter covers a bin, so mel_bins <= fft_size + 2 and this holds.
+    if (spec.coefficients > 2 * spec.fft_size)
+      return invalid(fmt::format("{}: mfcc: {} coefficients need an fft_size of at least {}", src, spec.coefficients,
+                                 (spec.coefficients + 1) / 2));
     b.bytes[static_cast<int>(PipelineBuffer::Mel)] = static_cast<size_t>(spec.mel_bins) * sizeof(float);
   }
 
