@@ -11,6 +11,7 @@
 #include "driver/compile.h"
 #include "eval/evaluator.h"
 #include "ops/op.h"
+#include "pipeline/simulate.h"
 #include "plan/report.h"
 #include "support/npy.h"
 #include "support/output_dir.h"
@@ -107,10 +108,11 @@ struct PassFlags {
 
 int cmdCompile(const std::string& model, const std::string& outDir, const std::string& name,
                const std::vector<std::string>& shapes, const PassFlags& pf, bool printPlan,
-               const std::string& memory, const std::string& maxArena) {
+               const std::string& memory, const std::string& maxArena, const std::string& pipeline) {
   CompileOptions opt;
   opt.model_path = model;
   opt.name = name;
+  opt.pipeline_path = pipeline;
   opt.passes = pf.options();
   Status st = parseInputShapes(shapes, &opt.import.input_shapes);
   if (!st) return fail(st.error());
@@ -132,10 +134,42 @@ int cmdCompile(const std::string& model, const std::string& outDir, const std::s
               c->name.c_str());
   std::printf("  nodes %zu, MACs %lld, weights %s\n", c->model.graph.nodes.size(), static_cast<long long>(s.macs),
               humanBytes(static_cast<size_t>(s.weight_bytes)).c_str());
+  if (c->has_pipeline)
+    std::printf("  pipeline: %s_pipeline.h/.cpp: %s\n", c->name.c_str(), describePipeline(c->pipeline).c_str());
   if (pf.report) std::printf("%s", passesReport(c->model.pass_log).c_str());
   printDumps(c->model.pass_log);
   if (printPlan) std::printf("%s", formatPlan(c->model.graph, p).c_str());
   else std::printf("%s", planSummary(p).c_str());
+  return 0;
+}
+
+// emlc simulate: a recorded stream through the pipeline and the model.
+int cmdSimulate(const std::string& model, const std::vector<std::string>& shapes, const std::string& pipeline,
+                const std::string& csv, const std::string& labelColumn) {
+  ImportOptions imp;
+  Status st = parseInputShapes(shapes, &imp.input_shapes);
+  if (!st) return fail(st.error());
+  auto pm = prepareModel(model, imp, PassOptions{});
+  if (!pm) return fail(pm.error());
+  auto spec = readPipelineSpec(pipeline);
+  if (!spec) return fail(spec.error());
+  auto b = bindPipeline(spec.value(), pm->graph);
+  if (!b) return fail(b.error());
+  auto stream = readSampleCsv(csv, b.value(), labelColumn);
+  if (!stream) return fail(stream.error());
+  auto r = simulatePipeline(b.value(), pm->graph, stream.value());
+  if (!r) return fail(r.error());
+  std::printf("emlc: simulate: %s\n", describePipeline(b.value()).c_str());
+  for (const SimDecision& d : r->reports) std::printf("%s\n", formatDecision(b.value(), d).c_str());
+  std::printf("%s\n", formatSummary(r.value()).c_str());
+  std::string perLabel;
+  for (int32_t l = -1; l < static_cast<int32_t>(b->labels.size()); ++l) {
+    int64_t n = 0;
+    for (int32_t x : r->window_label) n += x == l ? 1 : 0;
+    if (n) perLabel += fmt::format(" {}={}", l < 0 ? "none" : b->labels[static_cast<size_t>(l)], n);
+  }
+  std::printf("windows per decision:%s\n", perLabel.empty() ? " (none)" : perLabel.c_str());
+  std::printf("%s\n", formatAgreement(r.value()).c_str());
   return 0;
 }
 
@@ -212,7 +246,7 @@ int realMain(int argc, char** argv) {
   app.set_version_flag("--version", std::string("emlc ") + kEmlcVersion);
   app.require_subcommand(1);
 
-  std::string model, outDir, name, memory, maxArena;
+  std::string model, outDir, name, memory, maxArena, pipeline, csv, labelColumn = "label";
   std::vector<std::string> shapes, inputs, outputs;
   PassFlags pf;
   bool ir = false, printPlan = false, memoryTable = false;
@@ -238,6 +272,17 @@ int realMain(int argc, char** argv) {
   compile->add_option("--max-tensor-bytes", g_maxTensorBytes,
                       "Refuse models holding a tensor larger than BYTES (suffixes K, M; default 1G)");
 
+  compile->add_option("--pipeline", pipeline,
+                      "Sensor pipeline description (JSON): also writes NAME_pipeline.h/.cpp (samples -> decisions)");
+
+  CLI::App* simulate = app.add_subcommand(
+      "simulate", "Run a recorded sample stream (CSV) through a pipeline and the model on the host; print decisions");
+  simulate->add_option("model", model, "ONNX model file")->required();
+  simulate->add_option("--pipeline", pipeline, "Sensor pipeline description (JSON)")->required();
+  simulate->add_option("--csv", csv, "Recorded samples: one row per frame, a header naming the channels")->required();
+  simulate->add_option("--label-column", labelColumn, "CSV column with the ground truth (default: label)");
+  simulate->add_option("--input-shape", shapes, "Fix an input's shape: NAME=D0,D1,... (repeatable)");
+
   CLI::App* inspect = app.add_subcommand("inspect", "Show inputs, outputs, ops, parameters, MACs and the memory plan");
   inspect->add_option("model", model, "ONNX model file")->required();
   inspect->add_option("--input-shape", shapes, "Fix an input's shape: NAME=D0,D1,... (repeatable)");
@@ -260,7 +305,9 @@ int realMain(int argc, char** argv) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : 1;
   }
-  if (compile->parsed()) return cmdCompile(model, outDir, name, shapes, pf, printPlan, memory, maxArena);
+  if (compile->parsed())
+    return cmdCompile(model, outDir, name, shapes, pf, printPlan, memory, maxArena, pipeline);
+  if (simulate->parsed()) return cmdSimulate(model, shapes, pipeline, csv, labelColumn);
   if (inspect->parsed()) return cmdInspect(model, shapes, pf, ir, memoryTable);
   if (run->parsed()) return cmdRun(model, inputs, outputs, shapes, pf);
   if (listOps->parsed()) {

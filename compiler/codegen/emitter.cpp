@@ -135,6 +135,7 @@ class Emitter final : public EmitSink {
     v["OUTPUT_SIZE_BODY"] = sizeSwitch(g_.outputs, false);
     v["OUTPUT_BYTES_BODY"] = sizeSwitch(g_.outputs, true);
     v["RUN_F32_BODY"] = runF32Body;
+    v["PIPELINE_HOOKS"] = o_.pipeline_hooks ? pipelineHooks() : "";
     v["SUMMARY"] = fmt::format("{} nodes, arena {} bytes (lifetime lower bound {}, arena/bound {:.3f}), weights {} bytes.",
                                g_.nodes.size(), p_.arena_size, p_.lower_bound, p_.ratio(), weightBytes_);
     for (const auto& [tmpl, out] : std::map<std::string, std::string>{
@@ -370,6 +371,21 @@ class Emitter final : public EmitSink {
                        std::max<size_t>(p_.regions[r].size, 1), hook);
     }
     return s;
+  }
+
+  // NAME.cpp with a pipeline: what NAME_pipeline.cpp needs from the model.
+  std::string pipelineHooks() const {
+    std::string arrays;
+    for (size_t r = 0; r < p_.regions.size(); ++r) arrays += (r ? ", " : "") + p_.arrayName(static_cast<int>(r));
+    return fmt::format(
+        "\n// For {0}_pipeline.cpp: the arena arrays, and the model run on inputs and\n"
+        "// outputs that live in the arena (the pipeline writes and reads them there).\n"
+        "namespace emlc_{0}_model {{\n"
+        "extern uint8_t* const kRegions[{1}];\n"
+        "uint8_t* const kRegions[{1}] = {{{2}}};\n"
+        "int invoke_in_arena() {{ return invoke(nullptr, nullptr); }}\n"
+        "}}  // namespace emlc_{0}_model\n",
+        o_.name, p_.regions.size(), arrays);
   }
 
   std::string arenaVoids() const {

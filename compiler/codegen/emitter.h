@@ -19,6 +19,10 @@ struct EmitOptions {
   std::string name;         // valid C identifier (see isValidModelName)
   std::string source_name;  // model file name, for comments
   bool copy_runtime = true; // include emlc/*.h runtime headers in the files
+  // A sensor pipeline is compiled too (pipeline/emit.h): NAME.cpp also
+  // exports its arena arrays and an entry point for inputs and outputs that
+  // live in the arena (namespace emlc_NAME_model).
+  bool pipeline_hooks = false;
 };
 
 using FileMap = std::map<std::string, std::string>;  // relative path -> contents

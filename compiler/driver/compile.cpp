@@ -8,6 +8,7 @@
 #include "codegen/names.h"
 #include "ops/op.h"
 #include "passes/infer.h"
+#include "pipeline/emit.h"
 #include "plan/report.h"
 #include "support/version.h"
 
@@ -31,12 +32,26 @@ Expected<Compilation> compileModel(const CompileOptions& opt) {
   if (!isValidModelName(c.name))
     return invalid(fmt::format("--name '{}' is not a valid C identifier (letters, digits, _; not a keyword)", c.name));
   EMLC_ASSIGN(c.model, prepareModel(opt.model_path, opt.import, opt.passes));
-  EMLC_ASSIGN(c.plan, planMemory(c.model.graph, opt.plan));
+  PlanOptions po = opt.plan;
+  if (!opt.pipeline_path.empty()) {
+    EMLC_ASSIGN(PipelineSpec spec, readPipelineSpec(opt.pipeline_path));
+    EMLC_ASSIGN(c.pipeline, bindPipeline(spec, c.model.graph));
+    c.has_pipeline = true;
+    po.io_in_arena = true;
+    po.extra = c.pipeline.extraBuffers();
+  }
+  EMLC_ASSIGN(c.plan, planMemory(c.model.graph, po));
   EmitOptions eo;
   eo.name = c.name;
   eo.source_name = std::filesystem::path(opt.model_path).filename().string();
   eo.copy_runtime = opt.copy_runtime;
+  eo.pipeline_hooks = c.has_pipeline;
   EMLC_ASSIGN(c.files, emitModel(c.model.graph, c.plan, eo));
+  if (c.has_pipeline) {
+    EMLC_ASSIGN(FileMap pf, emitPipeline(c.pipeline, c.model.graph, c.plan, c.name,
+                                         std::filesystem::path(opt.pipeline_path).filename().string()));
+    c.files.insert(pf.begin(), pf.end());
+  }
   c.files[c.name + ".json"] = reportJson(c);
   c.files[c.name + "_memory.svg"] = planSvg(c.model.graph, c.plan, c.name);
   return c;

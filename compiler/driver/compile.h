@@ -10,6 +10,7 @@
 #include "ir/graph.h"
 #include "onnx/importer.h"
 #include "passes/pass.h"
+#include "pipeline/bind.h"
 #include "plan/memory_plan.h"
 #include "support/status.h"
 
@@ -22,6 +23,10 @@ struct CompileOptions {
   PassOptions passes;
   PlanOptions plan;
   bool copy_runtime = true;
+  // A sensor pipeline description (pipeline/spec.h); empty: none. Adds
+  // NAME_pipeline.h/.cpp, and puts the model's inputs and outputs and the
+  // pipeline's buffers into the memory plan.
+  std::string pipeline_path;
 };
 
 // The prepared graph: imported, inferred, folded, optimised.
@@ -35,6 +40,8 @@ struct Compilation {
   PreparedModel model;
   MemoryPlan plan;
   FileMap files;
+  bool has_pipeline = false;
+  PipelineBinding pipeline;
 };
 
 Expected<PreparedModel> prepareModel(const std::string& path, const ImportOptions& imp, const PassOptions& passes);

@@ -172,10 +172,10 @@ Expected<Lifetimes> analyzeLifetimes(const Graph& g, const std::vector<NodeId>& 
   for (size_t k = 0; k < g.inputs.size(); ++k) {
     const TensorId id = g.inputs[k];
     runtime[static_cast<size_t>(id)] = 1;
-    G.fixed(id) = g.t(id).type.dtype == DType::F32 ? Fixed::CallerIn : Fixed::ArenaIn;
+    G.fixed(id) = g.t(id).type.dtype == DType::F32 && !opt.io_in_arena ? Fixed::CallerIn : Fixed::ArenaIn;
     G.fixedIndex(id) = static_cast<int>(k);
-    G.first(id) = 0;
-    G.last(id) = 0;
+    G.first(id) = opt.io_in_arena ? -1 : 0;  // the pipeline writes it before the first node
+    G.last(id) = G.first(id);
   }
   for (int s = 0; s < steps; ++s) {
     const Node& n = g.n(schedule[static_cast<size_t>(s)]);
@@ -191,16 +191,16 @@ Expected<Lifetimes> analyzeLifetimes(const Graph& g, const std::vector<NodeId>& 
   for (size_t k = 0; k < g.outputs.size(); ++k) {
     const TensorId id = g.outputs[k];
     if (isConst(id)) continue;
-    G.last(id) = std::max(G.last(id), steps - 1);
+    G.last(id) = std::max(G.last(id), opt.io_in_arena ? steps : steps - 1);  // the pipeline reads it after
     G.atEnd(id) = 1;
     if (g.t(id).is_input) continue;  // stays in its input home; copied out after the run
-    G.fixed(id) = g.t(id).type.dtype == DType::F32 ? Fixed::CallerOut : Fixed::ArenaOut;
+    G.fixed(id) = g.t(id).type.dtype == DType::F32 && !opt.io_in_arena ? Fixed::CallerOut : Fixed::ArenaOut;
     G.fixedIndex(id) = static_cast<int>(k);
   }
   for (size_t i = 0; i < nt; ++i) {
     const TensorId id = static_cast<TensorId>(i);
     G.extent(id) = g.t(id).type.bytes();
-    if (G.first(id) == INT_MAX) G.first(id) = 0;
+    if (G.first(id) == INT_MAX) G.first(id) = 0;  // unused tensors
     G.last(id) = std::max(G.last(id), G.first(id));
   }
   auto whole = [&](TensorId x, int root, size_t off) {
@@ -335,6 +335,18 @@ Expected<Lifetimes> analyzeLifetimes(const Graph& g, const std::vector<NodeId>& 
     b.first = b.last = s;
     b.scratch_of = id;
     L.scratch_buffer[static_cast<size_t>(id)] = static_cast<int>(L.buffers.size());
+    L.buffers.push_back(b);
+  }
+  // Buffers outside the graph.
+  for (size_t e = 0; e < opt.extra.size(); ++e) {
+    const ExtraBuffer& x = opt.extra[e];
+    LogicalBuffer b;
+    b.size = x.size;
+    b.first = x.phase == ExtraPhase::After ? steps : -1;
+    b.last = x.phase == ExtraPhase::Before ? -1 : steps;
+    b.extra = static_cast<int>(e);
+    b.label = x.name;
+    L.extra_buffer.push_back(static_cast<int>(L.buffers.size()));
     L.buffers.push_back(b);
   }
   (void)opt.alignment;

@@ -25,6 +25,14 @@
 // its group exactly. Every other group is an arena buffer, live from its
 // first write to its last read (inclusive steps of the schedule).
 // Kernel scratch (Op::scratchBytes) is a buffer live at its node's step only.
+//
+// Buffers outside the graph (a sensor pipeline's ring, feature scratch and
+// state: ExtraBuffer) are planned with the tensors. The pipeline works at two
+// pseudo steps: step -1 (pre-processing, before the first node) and step
+// `steps` (post-processing, after the last). With `io_in_arena` every graph
+// input and output lives in the arena (never in the caller's buffer); inputs
+// are live from step -1 (the pipeline writes them) and outputs up to step
+// `steps` (the pipeline reads them).
 #pragma once
 
 #include <string>
@@ -48,11 +56,25 @@ struct NodeHints {
 };
 std::vector<NodeHints> nodeHints(const Graph& g);
 
+// When an extra buffer is live (see above).
+enum class ExtraPhase {
+  Before,  // step -1 only (pre-processing scratch)
+  After,   // step `steps` only (post-processing scratch)
+  Always,  // steps -1 .. `steps`, and between runs (state kept across windows)
+};
+struct ExtraBuffer {
+  std::string name;  // shown in reports, e.g. "pipeline: sample ring"
+  size_t size = 0;
+  ExtraPhase phase = ExtraPhase::Always;
+};
+
 struct LifetimeOptions {
   bool views = true;
   bool concat = true;
   bool in_place = true;
   size_t alignment = 16;
+  bool io_in_arena = false;          // graph inputs/outputs in the arena, live at steps -1 / `steps`
+  std::vector<ExtraBuffer> extra;    // appended after the graph's buffers, in this order
 };
 
 struct TensorPlace {
@@ -68,6 +90,8 @@ struct LogicalBuffer {
   int first = 0, last = 0;        // inclusive steps
   NodeId scratch_of = -1;         // scratch buffer of this node
   bool io = false;                // holds a graph input or output (copied at the boundary)
+  int extra = -1;                 // index into LifetimeOptions::extra
+  std::string label;              // the extra buffer's name
 };
 
 struct Lifetimes {
@@ -75,6 +99,7 @@ struct Lifetimes {
   std::vector<TensorPlace> place;    // by TensorId
   std::vector<LogicalBuffer> buffers;
   std::vector<int> scratch_buffer;   // by NodeId: buffer index or -1
+  std::vector<int> extra_buffer;     // by LifetimeOptions::extra index: buffer index
   std::vector<int> in_place_input;   // by NodeId: input index output 0 overwrites, or -1
   std::vector<char> view_shared;     // by NodeId: a view whose output shares its input's bytes
   std::vector<char> elided;          // by NodeId: a Concat whose inputs were written into its output

@@ -33,6 +33,7 @@ std::string largestTensors(const Graph& g, const Lifetimes& L, size_t count) {
   for (size_t i = 0; i < idx.size() && i < count; ++i) {
     const LogicalBuffer& b = L.buffers[idx[i]];
     std::string name = b.scratch_of >= 0 ? fmt::format("scratch of {}", g.label(b.scratch_of))
+                       : b.extra >= 0    ? b.label
                                          : fmt::format("'{}'", g.t(b.tensors.front()).name);
     if (b.tensors.size() > 1) name += fmt::format(" (+{} sharing it)", b.tensors.size() - 1);
     s += fmt::format("{}{} {} B, steps {}-{}", s.empty() ? "" : "; ", name, b.size, b.first, b.last);
@@ -131,6 +132,8 @@ Expected<MemoryPlan> planMemoryWithHints(const Graph& g, const std::vector<NodeH
   //    the smallest bound of planned buffers (ties: earlier candidate).
   LifetimeOptions full;
   full.alignment = align;
+  full.io_in_arena = opt.io_in_arena;
+  full.extra = opt.extra;
   Lifetimes chosen;
   size_t chosenBound = SIZE_MAX;
   size_t chosenSchedule = 0;
@@ -161,8 +164,7 @@ Expected<MemoryPlan> planMemoryWithHints(const Graph& g, const std::vector<NodeH
 
   // Bounds and savings on the chosen schedule: plain, + views, + in place, + concat.
   {
-    LifetimeOptions lo;
-    lo.alignment = align;
+    LifetimeOptions lo = full;
     lo.views = lo.in_place = lo.concat = false;
     EMLC_ASSIGN(Lifetimes plain, analyzeLifetimes(g, plan.schedule, hints, lo));
     plan.lower_bound = boundOf(plain, align);
@@ -188,6 +190,7 @@ Expected<MemoryPlan> planMemoryWithHints(const Graph& g, const std::vector<NodeH
   plan.elided = L.elided;
   plan.in_place_input = L.in_place_input;
   plan.scratch_buffer = L.scratch_buffer;
+  plan.extra_buffer = L.extra_buffer;
   plan.step_of.assign(nn, -1);
   for (size_t s = 0; s < plan.schedule.size(); ++s) plan.step_of[static_cast<size_t>(plan.schedule[s])] = static_cast<int>(s);
 
@@ -202,7 +205,7 @@ Expected<MemoryPlan> planMemoryWithHints(const Graph& g, const std::vector<NodeH
   // Hotness: nodes touching the buffer per byte.
   std::vector<size_t> touches(nb, 0);
   for (size_t b = 0; b < nb; ++b) {
-    if (L.buffers[b].scratch_of >= 0) { touches[b] = 1; continue; }
+    if (L.buffers[b].scratch_of >= 0 || L.buffers[b].extra >= 0) { touches[b] = 1; continue; }
     std::set<NodeId> nodes;
     for (TensorId t : L.buffers[b].tensors) {
       if (g.t(t).producer >= 0) nodes.insert(g.t(t).producer);
@@ -300,6 +303,8 @@ Expected<MemoryPlan> planMemoryWithHints(const Graph& g, const std::vector<NodeH
     pb.first = L.buffers[b].first;
     pb.last = L.buffers[b].last;
     pb.scratch_of = L.buffers[b].scratch_of;
+    pb.extra = L.buffers[b].extra;
+    pb.label = L.buffers[b].label;
     pb.region = std::max(regionOf[b], 0);
     pb.offset = offset[b];
   }

@@ -52,6 +52,10 @@ struct PlanOptions {
   bool schedule_search = true;
   ScheduleOptions schedule;
   SearchOptions placement;
+  // A sensor pipeline (see lifetimes.h): graph inputs/outputs in the arena
+  // and buffers outside the graph, planned with the tensors.
+  bool io_in_arena = false;
+  std::vector<ExtraBuffer> extra;
 };
 
 // Parses "dtcm=64K,sram=320K" (suffixes K and M are binary: 1024, 1048576).
@@ -72,8 +76,10 @@ struct PlannedBuffer {
   size_t size = 0;
   size_t offset = 0;
   int region = 0;
-  int first = 0, last = 0;        // inclusive steps of the schedule
+  int first = 0, last = 0;        // inclusive steps of the schedule (-1: before it; steps: after it)
   NodeId scratch_of = -1;         // kernel scratch of this node
+  int extra = -1;                 // index into PlanOptions::extra
+  std::string label;              // the extra buffer's name
 };
 
 struct RegionPlan {
@@ -95,6 +101,7 @@ struct MemoryPlan {
   std::vector<TensorStorage> storage;  // by TensorId
   std::vector<PlannedBuffer> buffers;
   std::vector<int> scratch_buffer;     // by NodeId: index into buffers, or -1
+  std::vector<int> extra_buffer;       // by PlanOptions::extra index: index into buffers
   std::vector<bool> input_in_arena;    // by graph input index
   std::vector<bool> output_in_arena;   // by graph output index
   std::vector<NodeId> schedule;        // node ids in execution order

@@ -27,6 +27,7 @@ std::string shortBytes(size_t b) {
 
 std::string bufferName(const Graph& g, const PlannedBuffer& b) {
   if (b.scratch_of >= 0) return "scratch of " + g.label(b.scratch_of);
+  if (b.extra >= 0) return b.label;
   std::string s;
   for (TensorId id : b.tensors) s += (s.empty() ? "" : " = ") + g.t(id).name;
   return s;
@@ -136,12 +137,17 @@ std::string formatPlan(const Graph& g, const MemoryPlan& p) {
   const bool regions = p.regions.size() > 1 || p.named_regions;
   s += fmt::format("  {}{:>8} {:>8} {:>9}  {}\n", regions ? fmt::format("{:<8} ", "region") : "", "offset", "bytes",
                    "steps", "tensors (= sharing the bytes)");
+  const int steps = static_cast<int>(p.schedule.size());
+  auto stepText = [&](int st) { return st < 0 ? std::string("pre") : st >= steps ? std::string("post") : std::to_string(st); };
   for (size_t i : displayOrder(p)) {
     const PlannedBuffer& b = p.buffers[i];
     s += fmt::format("  {}{:>8} {:>8} {:>4}-{:<4}  {}\n",
                      regions ? fmt::format("{:<8} ", p.regions[static_cast<size_t>(b.region)].name) : "", b.offset,
-                     b.size, b.first, b.last, bufferName(g, b));
+                     b.size, stepText(b.first), stepText(b.last), bufferName(g, b));
   }
+  if (!p.extra_buffer.empty())
+    s += "  (steps pre/post: the sensor pipeline's pre-processing before the first node and post-processing after "
+         "the last)\n";
   return s;
 }
 
@@ -189,6 +195,7 @@ std::string planJsonMembers(const Graph& g, const MemoryPlan& p) {
     std::string names;
     for (TensorId id : b.tensors) names += (names.empty() ? "" : ", ") + jsonString(g.t(id).name);
     std::string scratch = b.scratch_of >= 0 ? fmt::format(", \"scratch_of\": {}", jsonString(g.n(b.scratch_of).name)) : "";
+    if (b.extra >= 0) scratch += fmt::format(", \"pipeline\": {}", jsonString(b.label));
     s += fmt::format(
         "{}\n    {{\"tensors\": [{}], \"size\": {}, \"offset\": {}, \"region\": {}, \"first_step\": {}, \"last_step\": "
         "{}{}}}",
@@ -200,7 +207,14 @@ std::string planJsonMembers(const Graph& g, const MemoryPlan& p) {
 }
 
 std::string planSvg(const Graph& g, const MemoryPlan& p, const std::string& title) {
-  const int steps = std::max<int>(static_cast<int>(p.schedule.size()), 1);
+  // Columns: the schedule's steps, plus the pipeline's pseudo steps -1 (pre)
+  // and schedule.size() (post) when a buffer lives there.
+  int lo = 0, hi = static_cast<int>(p.schedule.size()) - 1;
+  for (const PlannedBuffer& b : p.buffers) {
+    lo = std::min(lo, b.first);
+    hi = std::max(hi, b.last);
+  }
+  const int steps = std::max(hi - lo + 1, 1);
   const double left = 96, right = 180, top = 78, plotH = 400, panelGap = 96;
   const double plotW = std::clamp(steps * 28.0, 640.0, 2800.0);
   const double stepW = plotW / steps;
@@ -269,12 +283,14 @@ std::string planSvg(const Graph& g, const MemoryPlan& p, const std::string& titl
                      y0 + plotH / 2, y0 + plotH / 2);
     // X axis ticks and per-step hover targets.
     const int every = std::max(1, static_cast<int>(std::ceil(steps / 25.0)));
-    for (int st = 0; st < steps; ++st) {
-      const double x = left + st * stepW;
-      if (st % every == 0)
+    for (int col = 0; col < steps; ++col) {
+      const int st = col + lo;
+      const double x = left + col * stepW;
+      const bool pseudo = st < 0 || static_cast<size_t>(st) >= p.schedule.size();
+      if (col % every == 0 || pseudo)
         s += fmt::format("<text x=\"{:.1f}\" y=\"{:.1f}\" text-anchor=\"middle\">{}</text>\n", x + stepW / 2,
-                         y0 + plotH + 16, st);
-      if (static_cast<size_t>(st) < p.schedule.size()) {
+                         y0 + plotH + 16, st < 0 ? "pre" : pseudo ? "post" : std::to_string(st));
+      if (!pseudo) {
         const Node& n = g.n(p.schedule[static_cast<size_t>(st)]);
         std::string note = p.elided[static_cast<size_t>(p.schedule[static_cast<size_t>(st)])] ? " (elided)" : "";
         if (p.in_place_input[static_cast<size_t>(p.schedule[static_cast<size_t>(st)])] >= 0) note = " (in place)";
@@ -290,20 +306,22 @@ std::string planSvg(const Graph& g, const MemoryPlan& p, const std::string& titl
     for (size_t i : displayOrder(p)) {
       const PlannedBuffer& b = p.buffers[i];
       if (b.region != static_cast<int>(r)) continue;
-      reqs.push_back(BufferReq{b.size, p.alignment, b.first, b.last});
+      reqs.push_back(BufferReq{b.size, p.alignment, b.first - lo, b.last - lo});
       if (b.size == 0) continue;
-      const double x = left + b.first * stepW;
+      const double x = left + (b.first - lo) * stepW;
       const double w = (b.last - b.first + 1) * stepW;
       const double yTop = Y(b.offset + b.size);
       const double h = std::max(Y(b.offset) - yTop, 1.0);
       const std::string name = bufferName(g, b);
-      const char* fill = b.scratch_of >= 0 ? "#d9d9d9" : kColors[i % (sizeof kColors / sizeof kColors[0])];
+      const char* fill = b.scratch_of >= 0 ? "#d9d9d9"
+                         : b.extra >= 0    ? "#f28482"
+                                           : kColors[i % (sizeof kColors / sizeof kColors[0])];
       s += fmt::format("<g><title>{} | {} B at offset {} | steps {}-{}</title><rect x=\"{:.1f}\" y=\"{:.1f}\" "
                        "width=\"{:.1f}\" height=\"{:.1f}\" fill=\"{}\" stroke=\"#333\" stroke-width=\"0.6\"/>",
                        xmlEscape(name), b.size, b.offset, b.first, b.last, x, yTop, w, h, fill);
       if (w >= 36 && h >= 12) {
         const size_t maxChars = static_cast<size_t>((w - 6) / 6.2);
-        std::string label = b.scratch_of >= 0 ? "scratch" : g.t(b.tensors.front()).name;
+        std::string label = b.scratch_of >= 0 ? "scratch" : b.extra >= 0 ? b.label : g.t(b.tensors.front()).name;
         if (label.size() > maxChars) {
           // Exported names share long prefixes ("/features/features.4/Conv_output_0"):
           // keep the distinctive end.
