@@ -15,6 +15,7 @@
 #include "ops/fused_activation.h"
 #include "ops/nhwc.h"
 #include "ops/op_util.h"
+#include "ops/tiles.h"
 
 namespace emlc {
 namespace {
@@ -261,20 +262,10 @@ NhwcKind nhwcKind(const Node& n, const Graph& g) {
   return NhwcKind::None;
 }
 
-// Tile sizes of the dense kernel: MR output pixels x NR output channels.
-// Up to 8 output channels: 8 x 8; otherwise 4 x 16 (one AVX-512 vector, or
-// two AVX2 ones, per tile row).
-struct DenseTile {
-  int mr, nr;
-};
-DenseTile denseTile(int64_t M) { return M <= 8 ? DenseTile{8, 8} : DenseTile{4, 16}; }
-
 // Few input channels and several blocks of output channels (a first
 // layer): the im2col-per-tile kernel, whose scratch holds MR patches of
 // kh * kw * C values, gathered once for all blocks.
-bool denseGather(const rt::ConvNhwcParams& p) {
-  return p.in_c <= 4 && p.out_c > denseTile(p.out_c).nr;
-}
+bool denseGather(const rt::ConvNhwcParams& p) { return p.in_c <= 4 && p.out_c > tileCols(p.out_c); }
 
 // 1x1, stride 1, no padding: a matrix product over all pixels (gemm_packed).
 bool pointwise(const rt::ConvNhwcParams& p) {
@@ -282,11 +273,20 @@ bool pointwise(const rt::ConvNhwcParams& p) {
          p.in_h == p.out_h && p.in_w == p.out_w;
 }
 
+// Register tile of a dense NHWC Conv (ops/tiles.h): pointwise runs as a
+// matrix product over all pixels, the gather kernel tiles all pixels too,
+// conv_nhwc tiles one output row.
+Tile denseTile(const rt::ConvNhwcParams& p) {
+  if (pointwise(p)) return gemmTile(int64_t{p.batch} * p.out_h * p.out_w, p.out_c);
+  if (denseGather(p)) return Tile{8, tileCols(p.out_c)};
+  return convTile(p.out_w, p.out_c);
+}
+
 // Kernel scratch (values) of an NHWC Conv: the zero row, plus the patches.
 int64_t nhwcScratch(const rt::ConvNhwcParams& p, NhwcKind kind) {
   if (kind == NhwcKind::Dense && pointwise(p)) return 0;
   int64_t s = p.in_c;
-  if (kind == NhwcKind::Dense && denseGather(p)) s += int64_t{denseTile(p.out_c).mr} * p.k_h * p.k_w * p.in_c;
+  if (kind == NhwcKind::Dense && denseGather(p)) s += int64_t{denseTile(p).mr} * p.k_h * p.k_w * p.in_c;
   return s;
 }
 
@@ -327,7 +327,7 @@ Status lowerNhwc(Lowering& l, const ConvPlan& plan) {
     ConstArray<float> packed{std::vector<float>(static_cast<size_t>(taps * C))};
     for (int64_t c = 0; c < C; ++c)
       for (int64_t t = 0; t < taps; ++t) packed.values[static_cast<size_t>(t * C + c)] = w[c * taps + t];
-    constexpr int MR = 4;
+    constexpr int MR = 8;
     const std::string name = fmt::format("emlc::rt::depthwise_nhwc<float, {}>", MR);
     ConstArray<float> b{std::vector<float>(static_cast<size_t>(C), 0.0f)};
     if (bias) std::copy(bias, bias + C, b.values.begin());
@@ -357,9 +357,7 @@ Status lowerNhwc(Lowering& l, const ConvPlan& plan) {
     return l.call(fmt::format("emlc::rt::conv_nhwc<float, {}, {}>", MR, NR), &rt::conv_nhwc<float, MR, NR>, p, act,
                   l.in<float>(0), packed, b, scratch, l.out<float>(0));
   };
-  const DenseTile tile = denseTile(M);
-  if (tile.nr == 8) return dense(std::integral_constant<int, 8>{}, std::integral_constant<int, 8>{});
-  return dense(std::integral_constant<int, 4>{}, std::integral_constant<int, 16>{});
+  return withTile(denseTile(p), dense);
 }
 
 template <Kind K>

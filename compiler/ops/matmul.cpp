@@ -9,6 +9,7 @@
 
 #include "ops/fused_activation.h"
 #include "ops/op_util.h"
+#include "ops/tiles.h"
 
 namespace emlc {
 namespace {
@@ -153,14 +154,7 @@ Status lowerPackedGemm(Lowering& l, const rt::GemmParams& gp) {
     return l.call(fmt::format("emlc::rt::gemm_packed<float, {}, {}>", MR, NR), &rt::gemm_packed<float, MR, NR>, p,
                   act, l.in<float>(0), packed, bias, l.out<float>(0));
   };
-  using I1 = std::integral_constant<int, 1>;
-  if (M == 1) {
-    if (N >= 64) return run(I1{}, std::integral_constant<int, 64>{});
-    if (N >= 32) return run(I1{}, std::integral_constant<int, 32>{});
-    if (N >= 16) return run(I1{}, std::integral_constant<int, 16>{});
-    return run(I1{}, std::integral_constant<int, 8>{});
-  }
-  return run(std::integral_constant<int, 4>{}, std::integral_constant<int, 16>{});
+  return withTile(gemmTile(M, N), run);
 }
 
 class GemmOp final : public Op {

@@ -54,19 +54,40 @@ inline void init_tile(T (&acc)[MR][NR], const T* bias) {
   }
 }
 
-template <class T, int NR>
-inline void store_tile(const Activation& a, T (*acc)[NR], int32_t rows, int32_t cols, T* y, int32_t y_stride) {
-  for (int32_t r = 0; r < rows; ++r) activate(a, acc[r], NR);
+template <class T, int NR, class F>
+inline void store_rows(T (*acc)[NR], int32_t rows, int32_t cols, T* y, int32_t y_stride, const F& f) {
   if (cols == NR) {
     for (int32_t r = 0; r < rows; ++r) {
       T* yr = y + r * y_stride;
-      for (int32_t j = 0; j < NR; ++j) yr[j] = acc[r][j];
+      for (int32_t j = 0; j < NR; ++j) yr[j] = f(acc[r][j]);
     }
   } else {
     for (int32_t r = 0; r < rows; ++r) {
       T* yr = y + r * y_stride;
-      for (int32_t j = 0; j < cols; ++j) yr[j] = acc[r][j];
+      for (int32_t j = 0; j < cols; ++j) yr[j] = f(acc[r][j]);
     }
+  }
+}
+
+// Stores `rows` rows of `cols` channels of the tile to y + r * y_stride,
+// applying the activation (the formulas of activation.h): Relu/Clip on the
+// way out, so the store loop stays one vectorised pass.
+template <class T, int NR>
+inline void store_tile(const Activation& a, T (*acc)[NR], int32_t rows, int32_t cols, T* y, int32_t y_stride) {
+  switch (a.kind) {
+    case kActClamp: {
+      const T lo = T(a.lo), hi = T(a.hi);
+      store_rows<T, NR>(acc, rows, cols, y, y_stride, [lo, hi](T v) {
+        v = v < lo ? lo : v;
+        return v > hi ? hi : v;
+      });
+      break;
+    }
+    case kActNone: store_rows<T, NR>(acc, rows, cols, y, y_stride, [](T v) { return v; }); break;
+    default:  // the rarer activations: in place, then stored
+      for (int32_t r = 0; r < rows; ++r) activate(a, acc[r], NR);
+      store_rows<T, NR>(acc, rows, cols, y, y_stride, [](T v) { return v; });
+      break;
   }
 }
 
@@ -108,13 +129,16 @@ inline void tile_madd(T (*acc)[NR], const T* const* a, const T* w, int32_t C) {
   for (int32_t r = 0; r < MR; ++r) ar[r] = a[r];
   for (int32_t c = 0; c < C; ++c) {
     T av[MR];
+#pragma GCC unroll 16
     for (int32_t r = 0; r < MR; ++r) av[r] = ar[r][c];
     const T* wc = w + c * NR;
     // One vector of NR channels per loop (kept a loop so the vectoriser,
-    // not the unroller, takes it).
+    // not the unroller, takes it); the MR rows fully unrolled (also at
+    // -O2), so the tile stays in registers.
 #pragma GCC unroll 1
     for (int32_t j = 0; j < NR; ++j) {
       const T bv = wc[j];
+#pragma GCC unroll 16
       for (int32_t r = 0; r < MR; ++r) acc[r][j] += av[r] * bv;
     }
   }
@@ -181,12 +205,10 @@ inline void conv_nhwc_gather(const ConvNhwcParams& p, const Activation& act, con
   const int32_t C = p.in_c, M = p.out_c, P = p.out_h * p.out_w;
   const int32_t taps = p.k_h * p.k_w, K = taps * C;
   const int32_t blocks = (M + NR - 1) / NR;
-  T* zeros = scratch;
-  T* patch = scratch + C;  // MR rows of K values
-  fill(zeros, C, T(0));
-  const T* xp[kConvTapChunk * MR];
+  T* patch = scratch + C;  // MR rows of K values (scratch[0, C) is unused here)
   const T* rows_a[MR];
   for (int32_t r = 0; r < MR; ++r) rows_a[r] = patch + r * K;
+  const int32_t span = p.k_w * C;  // one kernel row of a patch
   for (int32_t n = 0; n < p.batch; ++n) {
     const T* xn = x + n * p.in_h * p.in_w * C;
     T* yn = y + n * P * M;
@@ -194,15 +216,34 @@ inline void conv_nhwc_gather(const ConvNhwcParams& p, const Activation& act, con
       const int32_t rows = P - p0 < MR ? P - p0 : MR;
       int32_t oh[MR], ow[MR];
       tile_positions<T, MR>(p0, rows, p.out_w, oh, ow);
-      for (int32_t t0 = 0; t0 < taps; t0 += kConvTapChunk) {
-        const int32_t tn = taps - t0 < kConvTapChunk ? taps - t0 : kConvTapChunk;
-        tile_pointers<T, MR>(p, xn, zeros, oh, ow, t0, tn, xp);
-        for (int32_t t = 0; t < tn; ++t)
-          for (int32_t r = 0; r < MR; ++r) {
-            const T* src = xp[t * MR + r];
-            T* dst = patch + r * K + (t0 + t) * C;
-            for (int32_t c = 0; c < C; ++c) dst[c] = src[c];
+      // Gather each pixel's patch, kernel row by kernel row: a row that
+      // lies inside the input (undilated) is one contiguous copy.
+      for (int32_t r = 0; r < MR; ++r) {
+        T* dst = patch + r * K;
+        const int32_t ih0 = oh[r] * p.stride_h - p.pad_t, iw0 = ow[r] * p.stride_w - p.pad_l;
+        const bool cols_inside = iw0 >= 0 && iw0 + (p.k_w - 1) * p.dil_w < p.in_w;
+        for (int32_t kh = 0; kh < p.k_h; ++kh, dst += span) {
+          const int32_t ih = ih0 + kh * p.dil_h;
+          if (ih < 0 || ih >= p.in_h) {
+            fill(dst, span, T(0));
+            continue;
           }
+          if (cols_inside && p.dil_w == 1) {
+            const T* src = xn + (ih * p.in_w + iw0) * C;
+            for (int32_t i = 0; i < span; ++i) dst[i] = src[i];
+            continue;
+          }
+          for (int32_t kw = 0; kw < p.k_w; ++kw) {
+            const int32_t iw = iw0 + kw * p.dil_w;
+            T* d = dst + kw * C;
+            if (iw < 0 || iw >= p.in_w) {
+              fill(d, C, T(0));
+            } else {
+              const T* src = xn + (ih * p.in_w + iw) * C;
+              for (int32_t c = 0; c < C; ++c) d[c] = src[c];
+            }
+          }
+        }
       }
       for (int32_t b = 0; b < blocks; ++b) {
         T acc[MR][NR];
@@ -226,6 +267,7 @@ inline void depthwise_block(const T* const* xp, int32_t t0, int32_t tn, const T*
   for (int32_t t = 0; t < tn; ++t) {
     const T* const* xt = xp + t * MR;
     const T* wt = w + (t0 + t) * C + c0;
+#pragma GCC unroll 16
     for (int32_t r = 0; r < MR; ++r) {
       const T* xr = xt[r] + c0;
 #pragma GCC unroll 1
@@ -262,6 +304,7 @@ inline void depthwise_interior(const ConvNhwcParams& p, const Activation& act, c
     for (int32_t kw = 0; kw < p.k_w; ++kw) {
       const T* xt = x0 + (kh * p.dil_h * p.in_w + kw * p.dil_w) * C + c0;
       const T* wt = w + (kh * p.k_w + kw) * C + c0;
+#pragma GCC unroll 16
       for (int32_t r = 0; r < MR; ++r) {
         const T* xr = xt + r * step;
 #pragma GCC unroll 1

@@ -13,7 +13,7 @@
 
 #include "activation.h"
 #include "common.h"
-#include "conv_nhwc.h"  // init_tile, store_tile
+#include "conv_nhwc.h"  // init_tile, tile_madd, store_tile
 
 namespace emlc {
 namespace rt {
@@ -35,17 +35,7 @@ inline void gemm_packed(const GemmPackedParams& p, const Activation& act, const 
     for (int32_t blk = 0; blk < blocks; ++blk) {
       T acc[MR][NR];
       init_tile<T, MR, NR>(acc, bias ? bias + blk * NR : nullptr);
-      const T* bp = b + blk * p.K * NR;
-      for (int32_t k = 0; k < p.K; ++k) {
-        T av[MR];
-        for (int32_t r = 0; r < MR; ++r) av[r] = ap[r][k];
-        const T* bk = bp + k * NR;
-#pragma GCC unroll 1
-        for (int32_t j = 0; j < NR; ++j) {
-          const T bv = bk[j];
-          for (int32_t r = 0; r < MR; ++r) acc[r][j] += av[r] * bv;
-        }
-      }
+      tile_madd<T, MR, NR>(acc, ap, b + blk * p.K * NR, p.K);
       const int32_t cols = p.N - blk * NR < NR ? p.N - blk * NR : NR;
       store_tile<T, NR>(act, acc, rows, cols, y + i0 * p.N + blk * NR, p.N);
     }
