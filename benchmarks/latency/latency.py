@@ -210,6 +210,7 @@ def main():
     print(hdr)
     print(sep)
     fl = median_us(floor) if ort_p else 0.0
+    ratios = {}
     for name in names:
         e = median_us(samples[name]["emlc"])
         macs = info[name]["macs"]
@@ -219,7 +220,18 @@ def main():
             net = o - fl
             row += " %.1f | %.1f | %.2f | %s | %.1e |" % (o, net, e / o, "%.2f" % (e / net) if net > 0 else "n/a",
                                                            agree[name])
+            ratios[name] = e / net if net > 0 else float("inf")
         print(row)
+    if ort_p:
+        print()
+        worst = max(ratios, key=ratios.get)
+        print("largest emlc / (ORT - floor): %.2f (%s)%s" % (ratios[worst], worst,
+                                                           "" if ratios[worst] <= 2.0 else "  -- above 2x"))
+        faster = [n for n in ("digits_cnn", "har_cnn1d", "ad_autoencoder") if n in ratios]
+        if faster:
+            print("faster than ONNX Runtime (ratio < 1): " +
+                  ", ".join("%s %s" % (n, "yes" if ratios[n] < 1.0 else "NO") for n in faster))
+        print("max diff: largest |emlc - ORT| over the output, relative to the output's largest value")
 
 
 if __name__ == "__main__":
