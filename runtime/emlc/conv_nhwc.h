@@ -12,7 +12,9 @@
 //
 // Padding: taps that fall outside the input read a row of zeros (`zeros`,
 // C values of kernel scratch the kernel clears itself), so border pixels
-// take the same path as interior ones.
+// take the same path as interior ones. (The model-layout kernels skip such
+// taps instead; the results agree unless a weight is infinite or NaN,
+// where 0 * w is NaN.)
 //
 // Summation order per output: bias, then taps in (kh, kw) order, input
 // channels in order; independent of MR/NR and of vectorisation (each lane
