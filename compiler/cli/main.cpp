@@ -97,11 +97,13 @@ void printDumps(const std::vector<PassRecord>& log) {
 struct PassFlags {
   std::vector<std::string> disabled;
   std::string dumpAfter;
+  std::string optimize = "speed";
   bool report = false;
   PassOptions options() const {
     PassOptions o;
     o.disabled = disabled;
     o.dump_after = dumpAfter;
+    o.optimize = optimize == "size" ? PassOptions::Optimize::Size : PassOptions::Optimize::Speed;
     return o;
   }
 };
@@ -255,6 +257,10 @@ int realMain(int argc, char** argv) {
     cmd->add_option("--disable-pass", pf.disabled, "Skip a pass of the pipeline (debugging; repeatable)");
     cmd->add_option("--dump-after", pf.dumpAfter, "Print the IR right after pass PASS");
     cmd->add_flag("--passes-report", pf.report, "List each pass: nodes before and after, what it changed");
+    cmd->add_option("--optimize", pf.optimize,
+                    "speed (default): channels-last kernels, packed weights, compile-time tile sizes; "
+                    "size: the generic kernels in the model's layout (less flash)")
+        ->check(CLI::IsMember({"speed", "size"}));
   };
 
   CLI::App* compile = app.add_subcommand("compile", "Compile MODEL.onnx into a folder of C++ sources");

@@ -204,6 +204,24 @@ class Emitter final : public EmitSink {
     declared_[key] = name;
     return name;
   }
+  std::string declareWeightArray(const char* ctype, size_t elem_bytes, const std::vector<std::string>& values) override {
+    std::string init;
+    for (size_t i = 0; i < values.size(); ++i) {
+      if (i % 8 == 0) init += "\n    ";
+      init += values[i];
+      if (i + 1 < values.size()) init += i % 8 == 7 ? "," : ", ";
+    }
+    std::string key = std::string(ctype) + "[]|" + init;
+    auto it = packed_.find(key);
+    if (it != packed_.end()) return ns_ + "::" + it->second;
+    std::string sym = fmt::format("k{}", packed_.size());
+    packed_[key] = sym;
+    weightDecls_.line(fmt::format("extern const {} {}[{}];  // packed by a kernel's lowering", ctype, sym, values.size()));
+    weightDefs_.line(fmt::format("// packed by the lowering of node {}", current_ >= 0 ? commentSafe(g_.label(current_)) : "?"));
+    weightDefs_.line(fmt::format("alignas(16) extern const {} {}[{}] = {{{}}};", ctype, sym, values.size(), init));
+    weightBytes_ += values.size() * elem_bytes;
+    return ns_ + "::" + sym;
+  }
   std::string localArray(const std::string& elem, const std::vector<std::string>& items) override {
     std::string name = fmt::format("l{}", locals_++);
     std::string init;
@@ -402,6 +420,7 @@ class Emitter final : public EmitSink {
   CodeWriter body_, params_, weightDecls_, weightDefs_;
   std::map<std::string, std::string> declared_;
   std::map<TensorId, std::string> constIndex_;
+  std::map<std::string, std::string> packed_;  // packed weight arrays by content
   size_t weightBytes_ = 0;
   int locals_ = 0;
 };

@@ -191,7 +191,17 @@ std::string printGraph(const Graph& g) {
     }
     for (TensorId x : n.outputs)
       outs += (outs.empty() ? "" : ", ") + tname(x) + (x == kNoTensor ? "" : ":" + g.t(x).type.str());
-    s += fmt::format("  %{} {} '{}' ({}) -> {}\n", i, n.op_type, n.name, ins, outs);
+    // emlc's own attributes (fused activations, layout) show what passes did.
+    std::string extra;
+    for (const auto& [key, a] : n.attrs) {
+      if (key.rfind("emlc_", 0) != 0) continue;
+      extra += extra.empty() ? " {" : ", ";
+      extra += key + "=" + (a.kind == Attribute::Kind::String  ? a.s
+                            : a.kind == Attribute::Kind::Float ? fmt::format("{:g}", a.f)
+                                                               : std::to_string(a.i));
+    }
+    if (!extra.empty()) extra += "}";
+    s += fmt::format("  %{} {} '{}' ({}) -> {}{}\n", i, n.op_type, n.name, ins, outs, extra);
   }
   for (TensorId o : g.outputs) s += fmt::format("  output {}: {}\n", g.t(o).name, g.t(o).type.str());
   return s;

@@ -5,11 +5,17 @@
 // and computes the output shape and the runtime's ConvParams; infer(),
 // lower() and macs() all go through it, so they cannot disagree.
 #include "emlc/conv.h"
+#include "emlc/conv_nhwc.h"
+#include "emlc/gemm_packed.h"
 
+#include <algorithm>
+#include <type_traits>
 #include <string>
 
 #include "ops/fused_activation.h"
+#include "ops/nhwc.h"
 #include "ops/op_util.h"
+#include "ops/tiles.h"
 
 namespace emlc {
 namespace {
@@ -93,7 +99,7 @@ Status checkInputs(const Node& n, const Graph& g, Kind kind) {
 Expected<ConvPlan> planConv(const Node& n, const Graph& g, Kind kind) {
   EMLC_TRY(checkInputs(n, g, kind));
   const bool transpose = kind == Kind::Transpose;
-  const Shape& xs = g.inType(n, 0).shape;
+  const Shape xs = logicalShape(g.inType(n, 0));  // (N, C, spatial...) in any layout
   const Shape& ws = g.inType(n, 1).shape;
   const size_t r = xs.size() - 2;
   const int64_t N = xs[0], C = xs[1];
@@ -233,6 +239,127 @@ Expected<ConvPlan> planConv(const Node& n, const Graph& g, Kind kind) {
   return plan;
 }
 
+// ---- channels-last (NHWC) Conv ------------------------------------------------
+//
+// Float Conv with 1 or 2 spatial axes and constant weights, either dense
+// (group 1) or depthwise (group = C = M), runs channels-last when the
+// layout-nhwc pass chooses it. The weights are packed here, at lowering:
+// dense into panels of NR output channels (conv_nhwc), depthwise channels
+// last (depthwise_nhwc); see runtime/emlc/conv_nhwc.h.
+
+enum class NhwcKind { None, Dense, Depthwise };
+
+NhwcKind nhwcKind(const Node& n, const Graph& g) {
+  if (n.in(1) == kNoTensor || !g.t(n.inputs[1]).isConstant()) return NhwcKind::None;
+  if (n.in(2) != kNoTensor && !g.t(n.inputs[2]).isConstant()) return NhwcKind::None;
+  const TensorType& x = g.inType(n, 0);
+  if (x.dtype != DType::F32 || x.rank() < 3 || x.rank() > 4) return NhwcKind::None;
+  const Shape& ws = g.inType(n, 1).shape;
+  const int64_t group = n.attrInt("group", 1);
+  if (group == 1) return NhwcKind::Dense;
+  const int64_t C = logicalShape(x)[1];
+  if (group == C && ws[0] == C && ws[1] == 1) return NhwcKind::Depthwise;
+  return NhwcKind::None;
+}
+
+// Few input channels and several blocks of output channels (a first
+// layer): the im2col-per-tile kernel, whose scratch holds MR patches of
+// kh * kw * C values, gathered once for all blocks.
+bool denseGather(const rt::ConvNhwcParams& p) { return p.in_c <= 4 && p.out_c > tileCols(p.out_c); }
+
+// 1x1, stride 1, no padding: a matrix product over all pixels (gemm_packed).
+bool pointwise(const rt::ConvNhwcParams& p) {
+  return p.k_h == 1 && p.k_w == 1 && p.stride_h == 1 && p.stride_w == 1 && p.pad_t == 0 && p.pad_l == 0 &&
+         p.in_h == p.out_h && p.in_w == p.out_w;
+}
+
+// Register tile of a dense NHWC Conv (ops/tiles.h): pointwise runs as a
+// matrix product over all pixels, the gather kernel tiles all pixels too,
+// conv_nhwc tiles one output row.
+Tile denseTile(const rt::ConvNhwcParams& p) {
+  if (pointwise(p)) return gemmTile(int64_t{p.batch} * p.out_h * p.out_w, p.out_c);
+  if (denseGather(p)) return Tile{8, tileCols(p.out_c)};
+  return convTile(p.out_w, p.out_c);
+}
+
+// Kernel scratch (values) of an NHWC Conv: the zero row, plus the patches.
+int64_t nhwcScratch(const rt::ConvNhwcParams& p, NhwcKind kind) {
+  if (kind == NhwcKind::Dense && pointwise(p)) return 0;
+  int64_t s = p.in_c;
+  if (kind == NhwcKind::Dense && denseGather(p)) s += int64_t{denseTile(p).mr} * p.k_h * p.k_w * p.in_c;
+  return s;
+}
+
+rt::ConvNhwcParams nhwcParams(const rt::ConvParams& c) {
+  // ConvParams keeps spatial axes right-aligned in 3 slots: H is slot 1, W slot 2.
+  rt::ConvNhwcParams p{};
+  p.batch = c.batch;
+  p.in_h = c.in_dims[1];
+  p.in_w = c.in_dims[2];
+  p.in_c = c.in_channels;
+  p.out_h = c.out_dims[1];
+  p.out_w = c.out_dims[2];
+  p.out_c = c.out_channels;
+  p.k_h = c.kernel[1];
+  p.k_w = c.kernel[2];
+  p.stride_h = c.strides[1];
+  p.stride_w = c.strides[2];
+  p.dil_h = c.dilations[1];
+  p.dil_w = c.dilations[2];
+  p.pad_t = c.pads[1];
+  p.pad_l = c.pads[2];
+  return p;
+}
+
+Status lowerNhwc(Lowering& l, const ConvPlan& plan) {
+  const Node& n = l.node();
+  const Graph& g = l.graph();
+  const NhwcKind kind = nhwcKind(n, g);
+  if (kind == NhwcKind::None) return internal("an NHWC Conv must be float, 1-D/2-D, dense or depthwise, with constant weights");
+  EMLC_ASSIGN(rt::Activation act, fusedActivation(n));
+  const rt::ConvNhwcParams p = nhwcParams(plan.params);
+  const Tensor& wt = g.t(n.inputs[1]);
+  const float* w = wt.as<float>();
+  const float* bias = n.in(2) != kNoTensor ? g.t(n.inputs[2]).as<float>() : nullptr;
+  const int64_t M = p.out_c, C = p.in_c, taps = int64_t{p.k_h} * p.k_w;
+  if (kind == NhwcKind::Depthwise) {
+    // W (C, 1, kh, kw) -> (kh, kw, C).
+    ConstArray<float> packed{std::vector<float>(static_cast<size_t>(taps * C))};
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t t = 0; t < taps; ++t) packed.values[static_cast<size_t>(t * C + c)] = w[c * taps + t];
+    constexpr int MR = 8;
+    const std::string name = fmt::format("emlc::rt::depthwise_nhwc<float, {}>", MR);
+    ConstArray<float> b{std::vector<float>(static_cast<size_t>(C), 0.0f)};
+    if (bias) std::copy(bias, bias + C, b.values.begin());
+    return l.call(name, &rt::depthwise_nhwc<float, MR>, p, act, l.in<float>(0), packed, b,
+                  l.scratch<float>(static_cast<size_t>(nhwcScratch(p, kind))), l.out<float>(0));
+  }
+  // Dense: W (M, C, kh, kw) -> panels (M/NR, kh, kw, C, NR), zero-padded.
+  auto dense = [&](auto mr, auto nr) -> Status {
+    constexpr int MR = decltype(mr)::value, NR = decltype(nr)::value;
+    const int64_t blocks = (M + NR - 1) / NR;
+    ConstArray<float> packed{std::vector<float>(static_cast<size_t>(blocks * taps * C * NR), 0.0f)};
+    for (int64_t m = 0; m < M; ++m)
+      for (int64_t c = 0; c < C; ++c)
+        for (int64_t t = 0; t < taps; ++t)
+          packed.values[static_cast<size_t>((((m / NR) * taps + t) * C + c) * NR + m % NR)] = w[(m * C + c) * taps + t];
+    ConstArray<float> b{std::vector<float>(static_cast<size_t>(blocks * NR), 0.0f)};
+    if (bias) std::copy(bias, bias + M, b.values.begin());
+    if (pointwise(p)) {
+      const rt::GemmPackedParams gp{p.batch * p.out_h * p.out_w, p.out_c, p.in_c};
+      return l.call(fmt::format("emlc::rt::gemm_packed<float, {}, {}>", MR, NR), &rt::gemm_packed<float, MR, NR>, gp,
+                    act, l.in<float>(0), packed, b, l.out<float>(0));
+    }
+    const Scratch<float> scratch = l.scratch<float>(static_cast<size_t>(nhwcScratch(p, kind)));
+    if (denseGather(p))
+      return l.call(fmt::format("emlc::rt::conv_nhwc_gather<float, {}, {}>", MR, NR),
+                    &rt::conv_nhwc_gather<float, MR, NR>, p, act, l.in<float>(0), packed, b, scratch, l.out<float>(0));
+    return l.call(fmt::format("emlc::rt::conv_nhwc<float, {}, {}>", MR, NR), &rt::conv_nhwc<float, MR, NR>, p, act,
+                  l.in<float>(0), packed, b, scratch, l.out<float>(0));
+  };
+  return withTile(denseTile(p), dense);
+}
+
 template <Kind K>
 class ConvOp final : public Op {
  public:
@@ -242,12 +369,37 @@ class ConvOp final : public Op {
     TensorType t;
     t.dtype = K == Kind::Integer ? DType::I32 : g.inType(n, 0).dtype;
     t.shape = plan.out;
+    if (K == Kind::Conv && isNhwc(n)) {
+      if (g.inType(n, 0).layout != Layout::NHWC || nhwcKind(n, g) == NhwcKind::None)
+        return invalid("emlc_layout NHWC needs an NHWC input and a dense or depthwise float Conv");
+      t = nhwcType(t);
+    }
     setOut(g, n, 0, t);
     return Status::ok();
   }
 
+  bool supportsLayout(const Node& n, const Graph& g, Layout l, std::vector<bool>* layout_inputs) const override {
+    if (l == Layout::Onnx) return true;
+    if (K != Kind::Conv || l != Layout::NHWC || nhwcKind(n, g) == NhwcKind::None || hasOut(n, 1)) return false;
+    if (layout_inputs) {
+      layout_inputs->assign(n.inputs.size(), false);
+      (*layout_inputs)[0] = true;
+    }
+    return true;
+  }
+
+  size_t scratchBytes(const Node& n, const Graph& g) const override {
+    // The NHWC kernels read padding from a row of C zeros (and gather
+    // patches for few input channels).
+    if (K != Kind::Conv || !isNhwc(n)) return 0;
+    Expected<ConvPlan> plan = planConv(n, g, K);
+    if (!plan.isOk()) return 0;
+    return static_cast<size_t>(nhwcScratch(nhwcParams(plan->params), nhwcKind(n, g))) * dtypeSize(g.inType(n, 0).dtype);
+  }
+
   Status lower(Lowering& l) const override {
     EMLC_ASSIGN(ConvPlan plan, planConv(l.node(), l.graph(), K));
+    if (K == Kind::Conv && isNhwc(l.node())) return lowerNhwc(l, plan);
     if constexpr (K == Kind::Integer) {
       const int32_t per_channel = l.hasIn(3) && l.inType(3).numel() != 1;
       return dispatchInt8(l.inType(0).dtype, [&](auto zx) -> Status {

@@ -79,6 +79,11 @@ class Unary final : public Op {
   }
   // unary(): y[i] = f(x[i]).
   bool inPlace(const Node&, const Graph&, size_t k) const override { return !BoolOut && k == 0; }
+  // Elementwise: any layout.
+  bool supportsLayout(const Node& n, const Graph&, Layout, std::vector<bool>* layout_inputs) const override {
+    if (layout_inputs) layout_inputs->assign(n.inputs.size(), true);
+    return true;
+  }
   Status lower(Lowering& l) const override {
     F f = makeUnary<F>(l.node());
     return dispatchKind<K>(l.inType(0).dtype, [&](auto z) -> Status {
@@ -173,6 +178,21 @@ class Binary final : public Op {
     }
     setOut(g, n, 0, t);
     return Status::ok();
+  }
+  // Arithmetic on inputs of the output's shape (or scalars) works in any
+  // layout: the same-shape inputs carry it.
+  bool supportsLayout(const Node& n, const Graph& g, Layout l, std::vector<bool>* layout_inputs) const override {
+    if (l == Layout::Onnx) return true;
+    if (K != BinKind::Arith && K != BinKind::Float) return false;
+    const Shape& y = g.t(n.outputs[0]).type.shape;
+    std::vector<bool> flags(n.inputs.size(), false);
+    for (size_t k = 0; k < n.inputs.size(); ++k) {
+      const TensorType& t = g.inType(n, k);
+      if (t.shape == y) flags[k] = true;
+      else if (t.numel() != 1) return false;
+    }
+    if (layout_inputs) *layout_inputs = flags;
+    return true;
   }
   // Add applies a fused activation in place after binary().
   bool fusesActivation(const Node& n, const Graph& g) const override {
@@ -343,6 +363,13 @@ class ClipOp final : public Op {
   }
   // clip()/clip_bounds(): y[i] from x[i].
   bool inPlace(const Node&, const Graph&, size_t k) const override { return k == 0; }
+  bool supportsLayout(const Node& n, const Graph&, Layout, std::vector<bool>* layout_inputs) const override {
+    if (layout_inputs) {
+      layout_inputs->assign(n.inputs.size(), false);
+      (*layout_inputs)[0] = true;
+    }
+    return true;
+  }
   Status lower(Lowering& l) const override {
     const Node& n = l.node();
     return dispatchNumeric(l.inType(0).dtype, [&](auto z) -> Status {

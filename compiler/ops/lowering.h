@@ -92,6 +92,13 @@ class EmitSink {
   virtual std::string declare(const std::string& type, const std::string& init) = 0;
   // Declares `static const CTYPE NAME[] = {...};` at file scope, returns NAME.
   virtual std::string declareArray(const char* ctype, const std::vector<std::string>& values) = 0;
+  // Declares `alignas(16) const CTYPE NAME[] = {...};` in the weights file
+  // (packed weights a lowering computes) and returns its expression.
+  // Default: declareArray.
+  virtual std::string declareWeightArray(const char* ctype, size_t elem_bytes, const std::vector<std::string>& values) {
+    (void)elem_bytes;
+    return declareArray(ctype, values);
+  }
   // Declares a local `ELEM const NAME[] = {...};` before the next statement
   // and returns NAME (pointer lists for Concat/Split).
   virtual std::string localArray(const std::string& elem, const std::vector<std::string>& items) = 0;
@@ -275,6 +282,8 @@ class Lowering {
   template <class T> std::string print(const ConstArray<T>& a, Status&) {
     std::vector<std::string> items;
     for (const T& v : a.values) items.push_back(scalar(v));
+    // Large arrays (weights a lowering packed) go with the weights.
+    if (items.size() >= 64) return sink_->declareWeightArray(ctypeName<T>(), sizeof(T), items);
     return sink_->declareArray(ctypeName<T>(), items);
   }
   template <class V> static std::string scalar(const V& v) {

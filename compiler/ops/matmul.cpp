@@ -1,12 +1,15 @@
 // Matrix products: Gemm (all opsets) and MatMul (numpy semantics, batched
 // with broadcasting), both on the runtime's matmul_block core; and
 // MatMulInteger (int8/uint8 with per-tensor zero points, int32 out).
+#include "emlc/gemm_packed.h"
 #include "emlc/matmul.h"
 
 #include <cmath>
+#include <type_traits>
 
 #include "ops/fused_activation.h"
 #include "ops/op_util.h"
+#include "ops/tiles.h"
 
 namespace emlc {
 namespace {
@@ -109,6 +112,51 @@ Expected<GemmPlan> planGemm(const Node& n, const Graph& g) {
   return plan;
 }
 
+// Float Gemm with constant B (transA = 0) and C absent or one constant row
+// runs gemm_packed: alpha * op(B) is packed into column panels at lowering,
+// beta * C becomes the bias (runtime/emlc/gemm_packed.h).
+bool packedGemm(const Node& n, const Graph& g) {
+  if (g.inType(n, 0).dtype != DType::F32 || n.attrInt("transA", 0) != 0) return false;
+  if (!g.t(n.inputs[1]).isConstant()) return false;
+  if (n.in(2) == kNoTensor) return true;
+  const TensorType& c = g.inType(n, 2);
+  return g.t(n.inputs[2]).isConstant() && (c.rank() < 2 || c.shape[0] == 1);
+}
+
+Status lowerPackedGemm(Lowering& l, const rt::GemmParams& gp) {
+  const Node& n = l.node();
+  const Graph& g = l.graph();
+  EMLC_ASSIGN(rt::Activation act, fusedActivation(n));
+  const int64_t M = gp.M, N = gp.N, K = gp.K;
+  const float* b = g.t(n.inputs[1]).as<float>();
+  const bool tb = gp.trans_b != 0;
+  const float alpha = gp.alpha;
+  rt::GemmPackedParams p{gp.M, gp.N, gp.K};
+  auto run = [&](auto mr, auto nr) -> Status {
+    constexpr int MR = decltype(mr)::value, NR = decltype(nr)::value;
+    const int64_t blocks = (N + NR - 1) / NR;
+    ConstArray<float> packed{std::vector<float>(static_cast<size_t>(blocks * K * NR), 0.0f)};
+    for (int64_t k = 0; k < K; ++k)
+      for (int64_t j = 0; j < N; ++j) {
+        const float v = tb ? b[j * K + k] : b[k * N + j];
+        packed.values[static_cast<size_t>(((j / NR) * K + k) * NR + j % NR)] = alpha == 1.0f ? v : alpha * v;
+      }
+    ConstArray<float> bias{std::vector<float>(static_cast<size_t>(blocks * NR), 0.0f)};
+    if (n.in(2) != kNoTensor && gp.beta != 0.0f) {
+      const Tensor& c = g.t(n.inputs[2]);
+      const float* cv = c.as<float>();
+      const bool one = c.type.numel() == 1;
+      for (int64_t j = 0; j < N; ++j) {
+        const float v = cv[one ? 0 : j];
+        bias.values[static_cast<size_t>(j)] = gp.beta == 1.0f ? v : gp.beta * v;
+      }
+    }
+    return l.call(fmt::format("emlc::rt::gemm_packed<float, {}, {}>", MR, NR), &rt::gemm_packed<float, MR, NR>, p,
+                  act, l.in<float>(0), packed, bias, l.out<float>(0));
+  };
+  return withTile(gemmTile(M, N), run);
+}
+
 class GemmOp final : public Op {
  public:
   Status infer(Node& n, Graph& g) const override {
@@ -122,6 +170,7 @@ class GemmOp final : public Op {
   }
   Status lower(Lowering& l) const override {
     EMLC_ASSIGN(GemmPlan plan, planGemm(l.node(), l.graph()));
+    if (packedGemm(l.node(), l.graph())) return lowerPackedGemm(l, plan.params);
     EMLC_TRY(dispatchMatmul(l.inType(0).dtype, [&](auto z) -> Status {
       using T = decltype(z);
       return l.call(kernelName<T>("gemm"), &rt::gemm<T>, plan.params, l.in<T>(0), l.in<T>(1), l.optIn<T>(2),

@@ -59,6 +59,15 @@ class Op {
     return false;
   }
 
+  // The node can run with its layout tensors in layout `l` (ops/nhwc.h):
+  // the layout-nhwc pass converts a node only when this says yes, and
+  // marks in `layout_inputs` (one flag per input) which inputs carry the
+  // layout; output 0 always does. Default: the model's layout only.
+  virtual bool supportsLayout(const Node& n, const Graph& g, Layout l, std::vector<bool>* layout_inputs) const {
+    (void)n; (void)g; (void)layout_inputs;
+    return l == Layout::Onnx;
+  }
+
   // Fold even when inputs are not constant (outputs depend on shapes only).
   virtual bool shapeOnly() const { return false; }
 

@@ -7,6 +7,8 @@
 #include <cmath>
 
 #include "emlc/pool.h"
+#include "emlc/pool_nhwc.h"
+#include "ops/nhwc.h"
 #include "ops/op_util.h"
 
 namespace emlc {
@@ -77,7 +79,7 @@ Expected<float> lpExponent(const Node& n) {
 Expected<PoolGeom> poolGeometry(const Graph& g, const Node& n, PoolKind kind) {
   size_t r = 0;
   EMLC_TRY(checkPoolInput(g, n, kind, &r));
-  const Shape& in = g.inType(n, 0).shape;
+  const Shape in = logicalShape(g.inType(n, 0));  // (N, C, spatial...) in any layout
 
   if (!n.has("kernel_shape")) return invalid("attribute 'kernel_shape' is required");
   EMLC_ASSIGN(std::vector<int64_t> kernel, poolInts(n, "kernel_shape", r, 1, 1));
@@ -162,14 +164,68 @@ Expected<PoolGeom> poolGeometry(const Graph& g, const Node& n, PoolKind kind) {
   return geo;
 }
 
+// Channels-last pools (ops/nhwc.h): float MaxPool/AveragePool with 1 or 2
+// spatial axes and no Indices output, and the global pools.
+bool nhwcPool(const Node& n, const Graph& g, bool global) {
+  const TensorType& x = g.inType(n, 0);
+  if (x.dtype != DType::F32 || x.rank() < 3 || x.rank() > 4) return false;
+  return global || !hasOut(n, 1);
+}
+
+bool poolLayout(const Node& n, const Graph& g, Layout l, std::vector<bool>* layout_inputs, bool supported) {
+  if (l == Layout::Onnx) return true;
+  if (l != Layout::NHWC || !supported) return false;
+  if (layout_inputs) layout_inputs->assign(n.inputs.size(), true);
+  return true;
+}
+
+// The 3-slot PoolParams (spatial axes right-aligned) as NHWC parameters.
+rt::PoolNhwcParams nhwcPoolParams(const rt::PoolParams& q, const Shape& logical) {
+  rt::PoolNhwcParams p{};
+  p.batch = static_cast<int32_t>(logical[0]);
+  p.channels = static_cast<int32_t>(logical[1]);
+  p.in_h = q.in_dims[1];
+  p.in_w = q.in_dims[2];
+  p.out_h = q.out_dims[1];
+  p.out_w = q.out_dims[2];
+  p.k_h = q.kernel[1];
+  p.k_w = q.kernel[2];
+  p.stride_h = q.strides[1];
+  p.stride_w = q.strides[2];
+  p.dil_h = q.dilations[1];
+  p.dil_w = q.dilations[2];
+  p.pad_t = q.pad_begin[1];
+  p.pad_l = q.pad_begin[2];
+  p.pad_b = q.pad_end[1];
+  p.pad_r = q.pad_end[2];
+  p.count_include_pad = q.count_include_pad;
+  return p;
+}
+
+Status checkNhwc(const Node& n, const Graph& g, bool global) {
+  if (!isNhwc(n)) return Status::ok();
+  if (g.inType(n, 0).layout != Layout::NHWC || !nhwcPool(n, g, global))
+    return invalid("emlc_layout NHWC needs an NHWC float input of rank 3 or 4");
+  return Status::ok();
+}
+
 template <PoolKind K>
 class PoolOp final : public Op {
  public:
+  bool supportsLayout(const Node& n, const Graph& g, Layout l, std::vector<bool>* layout_inputs) const override {
+    return poolLayout(n, g, l, layout_inputs, K != PoolKind::Lp && nhwcPool(n, g, false));
+  }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 1, 1));
     EMLC_ASSIGN(PoolGeom geo, poolGeometry(g, n, K));
     const TensorType& x = g.inType(n, 0);
     if (n.outputs.size() > (K == PoolKind::Max ? 2u : 1u)) return invalid("too many outputs");
+    if (isNhwc(n)) {
+      if (K == PoolKind::Lp) return invalid("LpPool has no NHWC kernel");
+      EMLC_TRY(checkNhwc(n, g, false));
+      setOut(g, n, 0, nhwcType(typeOf(x.dtype, geo.out_shape)));
+      return Status::ok();
+    }
     setOut(g, n, 0, typeOf(x.dtype, geo.out_shape));
     if (K == PoolKind::Max && hasOut(n, 1)) {
       if (n.opset < 8) return invalid("MaxPool has an Indices output only since opset 8");
@@ -181,6 +237,15 @@ class PoolOp final : public Op {
   Status lower(Lowering& l) const override {
     EMLC_ASSIGN(PoolGeom geo, poolGeometry(l.graph(), l.node(), K));
     const rt::PoolParams& p = geo.params;
+    if (isNhwc(l.node())) {
+      const rt::PoolNhwcParams q = nhwcPoolParams(p, logicalShape(l.inType(0)));
+      if constexpr (K == PoolKind::Max)
+        return l.call("emlc::rt::max_pool_nhwc<float>", &rt::max_pool_nhwc<float>, q, l.in<float>(0), l.out<float>(0));
+      else if constexpr (K == PoolKind::Avg)
+        return l.call("emlc::rt::avg_pool_nhwc<float>", &rt::avg_pool_nhwc<float>, q, l.in<float>(0), l.out<float>(0));
+      else
+        return internal("LpPool has no NHWC kernel");
+    }
     return dispatchNumeric(l.inType(0).dtype, [&](auto z) -> Status {
       using T = decltype(z);
       if constexpr (K == PoolKind::Max) {
@@ -206,6 +271,9 @@ class PoolOp final : public Op {
 template <PoolKind K>
 class GlobalPoolOp final : public Op {
  public:
+  bool supportsLayout(const Node& n, const Graph& g, Layout l, std::vector<bool>* layout_inputs) const override {
+    return poolLayout(n, g, l, layout_inputs, K != PoolKind::Lp && nhwcPool(n, g, true));
+  }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 1, 1));
     const TensorType& x = g.inType(n, 0);
@@ -213,18 +281,31 @@ class GlobalPoolOp final : public Op {
     if (x.rank() < 2) return invalid(fmt::format("input X {} must have rank >= 2 (N, C, spatial...)", x.str()));
     EMLC_TRY(checkShape(x.shape, "input X"));
     if (K == PoolKind::Lp) EMLC_TRY(lpExponent(n).status());
-    Shape out = x.shape;
+    EMLC_TRY(checkNhwc(n, g, true));
+    if (isNhwc(n) && K == PoolKind::Lp) return invalid("GlobalLpPool has no NHWC kernel");
+    Shape out = logicalShape(x);
     for (size_t i = 2; i < out.size(); ++i) out[i] = 1;
-    setOut(g, n, 0, typeOf(x.dtype, out));
+    setOut(g, n, 0, isNhwc(n) ? nhwcType(typeOf(x.dtype, out)) : typeOf(x.dtype, out));
     return Status::ok();
   }
 
   Status lower(Lowering& l) const override {
-    const Shape& s = l.inType(0).shape;
+    const Shape s = logicalShape(l.inType(0));
     const int32_t planes = static_cast<int32_t>(s[0] * s[1]);
     int64_t size = 1;
     for (size_t i = 2; i < s.size(); ++i) size *= s[i];
     const int32_t sz = static_cast<int32_t>(size);
+    if (isNhwc(l.node())) {
+      const int32_t batch = static_cast<int32_t>(s[0]), channels = static_cast<int32_t>(s[1]);
+      if constexpr (K == PoolKind::Avg)
+        return l.call("emlc::rt::global_avg_pool_nhwc<float>", &rt::global_avg_pool_nhwc<float>, l.in<float>(0),
+                      l.out<float>(0), batch, sz, channels);
+      else if constexpr (K == PoolKind::Max)
+        return l.call("emlc::rt::global_max_pool_nhwc<float>", &rt::global_max_pool_nhwc<float>, l.in<float>(0),
+                      l.out<float>(0), batch, sz, channels);
+      else
+        return internal("GlobalLpPool has no NHWC kernel");
+    }
     return dispatchFloat(l.inType(0).dtype, [&](auto z) -> Status {
       using T = decltype(z);
       if constexpr (K == PoolKind::Avg)

@@ -16,9 +16,11 @@ namespace emlc {
 struct PassOptions {
   std::vector<std::string> disabled;  // pass names to skip
   std::string dump_after;             // pass name: keep the IR text after it (PassRecord::dump)
-  // Keep float tensors in channels-last (NHWC) layout at the graph inputs
-  // and outputs too, instead of converting back to the model's layout.
-  bool nhwc_io = false;
+  // --optimize: speed (channels-last kernels with packed weights and
+  // compile-time tile sizes) or size (the generic kernels in the model's
+  // layout: less flash).
+  enum class Optimize { Speed, Size };
+  Optimize optimize = Optimize::Speed;
 };
 
 class Pass {

@@ -7,6 +7,7 @@
 
 #include "passes/dead_code.h"
 #include "passes/fusion.h"
+#include "passes/layout.h"
 #include "passes/pass.h"
 #include "passes/simplify.h"
 
@@ -42,6 +43,14 @@ std::vector<std::unique_ptr<Pass>> makePipeline() {
   // Activations into their producer, last of the fusions: every affine map
   // before the activation is already folded.
   p.push_back(std::make_unique<ActivationFusionPass>());
+  // The data layout, once for the whole graph, after the fusions: a fused
+  // Conv + BatchNormalization + Relu is one node to convert, not three.
+  p.push_back(std::make_unique<LayoutNhwcPass>());
+  // Boundary transposes of [N, C, 1, 1] tensors become free views; a
+  // transpose back and forth between two regions cancels.
+  p.push_back(std::make_unique<TransposeCancelPass>());
+  // Transposes the layout pass put on constant inputs fold away.
+  p.push_back(std::make_unique<ConstantFoldPass>());
   // Last: drops anything the rewrites left without readers.
   p.push_back(std::make_unique<DeadCodePass>());
   return p;

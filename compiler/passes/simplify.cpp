@@ -192,8 +192,7 @@ Expected<bool> TransposeCancelPass::run(Graph& g, const PassOptions&) {
           note(fmt::format("removed {} (Transpose by the identity)", nodeRef(g, id)));
           changed = true;
         }
-      } else if (permKeepsOrder(g.t(in).type.shape, perm) && !hasZeroDim(g.t(in).type.shape) &&
-                 g.t(in).type.layout == g.t(cur.outputs[0]).type.layout) {
+      } else if (permKeepsOrder(g.t(in).type.shape, perm) && !hasZeroDim(g.t(in).type.shape)) {
         makeReshape(g, id, in);
         note(fmt::format("{} moves only size-1 axes: now a Reshape (a view)", nodeRef(g, id)));
         changed = true;

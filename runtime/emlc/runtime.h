@@ -10,9 +10,12 @@
 // conv/matmul family
 #include "conv.h"
 #include "matmul.h"
+#include "conv_nhwc.h"
+#include "gemm_packed.h"
 
 // pool/norm/softmax family
 #include "pool.h"
+#include "pool_nhwc.h"
 #include "norm.h"
 #include "softmax.h"
 
