@@ -25,6 +25,9 @@
 #include "topk.h"
 #include "loss.h"
 
+// recurrent family
+#include "rnn.h"
+
 // end of kernel families
 
 #endif
