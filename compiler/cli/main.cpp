@@ -72,11 +72,23 @@ Status parsePlanOptions(const std::string& memory, const std::string& maxArena, 
   return Status::ok();
 }
 
+// Streaming state options: --stateful and --state IN=OUT (repeatable).
+Status parseStateOptions(bool stateful, const std::vector<std::string>& pairs, StateOptions* so) {
+  so->recurrent = stateful;
+  for (const std::string& p : pairs) {
+    auto kv = parseStatePair(p);
+    if (!kv) return kv.error();
+    so->pairs.push_back(kv.value());
+  }
+  return Status::ok();
+}
+
 int cmdCompile(const std::string& model, const std::string& outDir, const std::string& name,
                const std::vector<std::string>& shapes, const std::vector<std::string>& disabled, bool printPlan,
-               const std::string& memory, const std::string& maxArena) {
+               const std::string& memory, const std::string& maxArena, const StateOptions& state) {
   CompileOptions opt;
   opt.model_path = model;
+  opt.state = state;
   opt.name = name;
   opt.passes.disabled = disabled;
   Status st = parseInputShapes(shapes, &opt.import.input_shapes);
@@ -99,11 +111,12 @@ int cmdCompile(const std::string& model, const std::string& outDir, const std::s
   return 0;
 }
 
-int cmdInspect(const std::string& model, const std::vector<std::string>& shapes, bool ir, bool memoryTable) {
+int cmdInspect(const std::string& model, const std::vector<std::string>& shapes, bool ir, bool memoryTable,
+               const StateOptions& state) {
   ImportOptions imp;
   Status st = parseInputShapes(shapes, &imp.input_shapes);
   if (!st) return fail(st.error());
-  auto pm = prepareModel(model, imp, PassOptions{});
+  auto pm = prepareModel(model, imp, PassOptions{}, state);
   if (!pm) return fail(pm.error());
   const Graph& g = pm->graph;
   auto plan = planMemory(g);
@@ -112,6 +125,9 @@ int cmdInspect(const std::string& model, const std::vector<std::string>& shapes,
   std::printf("model %s\n", model.c_str());
   for (TensorId id : g.inputs) std::printf("  input  '%s' %s\n", g.t(id).name.c_str(), g.t(id).type.str().c_str());
   for (TensorId id : g.outputs) std::printf("  output '%s' %s\n", g.t(id).name.c_str(), g.t(id).type.str().c_str());
+  for (const StateLink& sl : g.states)
+    std::printf("  state  '%s' %s (next: '%s')\n", g.t(sl.value).name.c_str(), g.t(sl.value).type.str().c_str(),
+                g.t(sl.next).name.c_str());
   std::printf("ops (%zu nodes after folding):\n", g.nodes.size());
   for (const auto& kv : s.op_histogram) std::printf("  %-24s %d\n", kv.first.c_str(), kv.second);
   std::printf("parameters %lld (%s)\nMACs %lld\n", static_cast<long long>(s.params),
@@ -123,11 +139,11 @@ int cmdInspect(const std::string& model, const std::vector<std::string>& shapes,
 }
 
 int cmdRun(const std::string& model, const std::vector<std::string>& inputs, const std::vector<std::string>& outputs,
-           const std::vector<std::string>& shapes) {
+           const std::vector<std::string>& shapes, const StateOptions& state) {
   ImportOptions imp;
   Status st = parseInputShapes(shapes, &imp.input_shapes);
   if (!st) return fail(st.error());
-  auto pm = prepareModel(model, imp, PassOptions{});
+  auto pm = prepareModel(model, imp, PassOptions{}, state);
   if (!pm) return fail(pm.error());
   const Graph& g = pm->graph;
   if (inputs.size() != g.inputs.size())
@@ -170,8 +186,11 @@ int realMain(int argc, char** argv) {
   app.require_subcommand(1);
 
   std::string model, outDir, name, memory, maxArena;
-  std::vector<std::string> shapes, inputs, outputs, disabled;
-  bool ir = false, printPlan = false, memoryTable = false;
+  std::vector<std::string> shapes, inputs, outputs, disabled, statePairs;
+  bool ir = false, printPlan = false, memoryTable = false, stateful = false;
+  const char* statefulHelp =
+      "Streaming: RNN/GRU/LSTM states persist across runs (frame by frame); NAME_reset_state() restarts";
+  const char* stateHelp = "Streaming: graph input IN holds tensor OUT's value from the previous run (repeatable)";
 
   CLI::App* compile = app.add_subcommand("compile", "Compile MODEL.onnx into a folder of C++ sources");
   compile->add_option("model", model, "ONNX model file")->required();
@@ -185,18 +204,24 @@ int realMain(int argc, char** argv) {
                       "hottest and smallest buffers first into the first region");
   compile->add_option("--max-arena", maxArena,
                       "Fail (exit 1) when the arena needs more than BYTES in total (suffixes K, M)");
+  compile->add_flag("--stateful", stateful, statefulHelp);
+  compile->add_option("--state", statePairs, stateHelp);
 
   CLI::App* inspect = app.add_subcommand("inspect", "Show inputs, outputs, ops, parameters, MACs and the memory plan");
   inspect->add_option("model", model, "ONNX model file")->required();
   inspect->add_option("--input-shape", shapes, "Fix an input's shape: NAME=D0,D1,... (repeatable)");
   inspect->add_flag("--ir", ir, "Also print the IR after folding and passes");
   inspect->add_flag("--memory", memoryTable, "Print the memory plan table (offset, bytes, steps, tensors)");
+  inspect->add_flag("--stateful", stateful, statefulHelp);
+  inspect->add_option("--state", statePairs, stateHelp);
 
   CLI::App* run = app.add_subcommand("run", "Evaluate MODEL on the host with emlc's runtime kernels");
   run->add_option("model", model, "ONNX model file")->required();
   run->add_option("--input", inputs, ".npy file for each model input, in order");  // none for models without runtime inputs
   run->add_option("--output", outputs, ".npy file to write for each output, in order");
   run->add_option("--input-shape", shapes, "Fix an input's shape: NAME=D0,D1,... (repeatable)");
+  run->add_flag("--stateful", stateful, statefulHelp);
+  run->add_option("--state", statePairs, stateHelp);
 
   CLI::App* listOps = app.add_subcommand("list-ops", "List the supported ONNX operators");
 
@@ -206,9 +231,11 @@ int realMain(int argc, char** argv) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : 1;
   }
-  if (compile->parsed()) return cmdCompile(model, outDir, name, shapes, disabled, printPlan, memory, maxArena);
-  if (inspect->parsed()) return cmdInspect(model, shapes, ir, memoryTable);
-  if (run->parsed()) return cmdRun(model, inputs, outputs, shapes);
+  StateOptions state;
+  if (Status st = parseStateOptions(stateful, statePairs, &state); !st) return fail(st.error());
+  if (compile->parsed()) return cmdCompile(model, outDir, name, shapes, disabled, printPlan, memory, maxArena, state);
+  if (inspect->parsed()) return cmdInspect(model, shapes, ir, memoryTable, state);
+  if (run->parsed()) return cmdRun(model, inputs, outputs, shapes, state);
   if (listOps->parsed()) {
     for (const std::string& op : registeredOps()) std::printf("%s\n", op.c_str());
     return 0;

@@ -10,6 +10,7 @@
 #include "ir/graph.h"
 #include "onnx/importer.h"
 #include "passes/pass.h"
+#include "passes/stateful.h"
 #include "plan/memory_plan.h"
 #include "support/status.h"
 
@@ -20,6 +21,7 @@ struct CompileOptions {
   std::string name;  // empty: derived from the model file name
   ImportOptions import;
   PassOptions passes;
+  StateOptions state;  // streaming state (--stateful, --state)
   PlanOptions plan;
   bool copy_runtime = true;
 };
@@ -37,7 +39,10 @@ struct Compilation {
   FileMap files;
 };
 
-Expected<PreparedModel> prepareModel(const std::string& path, const ImportOptions& imp, const PassOptions& passes);
+// Import, inference and folding, the pass pipeline, then the streaming state
+// (last, so no pass needs to know about states).
+Expected<PreparedModel> prepareModel(const std::string& path, const ImportOptions& imp, const PassOptions& passes,
+                                     const StateOptions& state = {});
 Expected<Compilation> compileModel(const CompileOptions& opt);
 
 // Model statistics for `emlc inspect` and the report.

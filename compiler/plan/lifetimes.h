@@ -25,6 +25,8 @@
 // its group exactly. Every other group is an arena buffer, live from its
 // first write to its last read (inclusive steps of the schedule).
 // Kernel scratch (Op::scratchBytes) is a buffer live at its node's step only.
+// States (Graph::states) are arena buffers live over every step that no node
+// writes; their next values live to the last step.
 #pragma once
 
 #include <string>
