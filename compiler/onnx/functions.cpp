@@ -31,7 +31,8 @@ struct Body {
 class Inliner {
  public:
   Inliner(const onnx::ModelProto& m, const std::map<std::string, int>& opsets,
-          bool (*native)(const std::string&, const std::string&), const std::map<std::string, onnx::TypeProto>& types)
+          const std::function<bool(const std::string&, const std::string&)>& native,
+          const std::map<std::string, onnx::TypeProto>& types)
       : model_(m), opsets_(opsets), native_(native), types_(types) {
     for (const auto& f : m.functions()) local_[normDomain(f.domain()) + "::" + f.name()] = &f;
     const auto& g = m.graph();
@@ -178,7 +179,7 @@ class Inliner {
 
   const onnx::ModelProto& model_;
   const std::map<std::string, int>& opsets_;
-  bool (*native_)(const std::string&, const std::string&);
+  const std::function<bool(const std::string&, const std::string&)>& native_;
   const std::map<std::string, onnx::TypeProto>& types_;
   std::map<std::string, const onnx::FunctionProto*> local_;
   std::set<std::string> used_;
@@ -227,7 +228,7 @@ Status checkFunctionRecursion(const onnx::ModelProto& model) {
 }
 
 Expected<FlatGraph> inlineFunctions(const onnx::ModelProto& model, const std::map<std::string, int>& opsets,
-                                    bool (*native)(const std::string& domain, const std::string& op_type),
+                                    const std::function<bool(const std::string& domain, const std::string& op_type)>& native,
                                     const std::map<std::string, onnx::TypeProto>& types) {
   Inliner in(model, opsets, native, types);
   return in.run();

@@ -17,6 +17,7 @@
 // standard function's body uses the op's own version).
 #pragma once
 
+#include <functional>
 #include <map>
 #include <memory>
 #include <string>
@@ -53,7 +54,7 @@ Status checkFunctionRecursion(const onnx::ModelProto& model);
 // `native(domain, op_type)`: true if emlc implements the op itself.
 // `types`: input types by tensor name (for context-dependent bodies).
 Expected<FlatGraph> inlineFunctions(const onnx::ModelProto& model, const std::map<std::string, int>& opsets,
-                                    bool (*native)(const std::string& domain, const std::string& op_type),
+                                    const std::function<bool(const std::string& domain, const std::string& op_type)>& native,
                                     const std::map<std::string, onnx::TypeProto>& types);
 
 }  // namespace emlc

@@ -109,7 +109,6 @@ Expected<HostTensor> constantValue(const onnx::NodeProto& n, const std::string& 
   return h;
 }
 
-bool isNative(const std::string& domain, const std::string& op_type) { return findOp(domain, op_type) != nullptr; }
 
 // Types ONNX's inference found, by tensor name (context-dependent function bodies).
 void collectOnnxTypes(const onnx::GraphProto& g, std::map<std::string, onnx::TypeProto>* out) {
@@ -193,6 +192,7 @@ Expected<ImportResult> importModel(onnx::ModelProto& model, const std::string& m
   }
   ImportResult result;
   std::map<std::string, onnx::TypeProto> onnxTypes;
+  collectOnnxTypes(model.graph(), &onnxTypes);  // the declared types, if ONNX's inference fails
   try {
     onnx::ModelProto inferred = model;
     onnx::shape_inference::InferShapes(inferred);
@@ -202,7 +202,12 @@ Expected<ImportResult> importModel(onnx::ModelProto& model, const std::string& m
     // emlc infers every shape itself; ONNX's result is only a cross-check.
   }
   // Function calls become their bodies (see onnx/functions.h).
-  EMLC_ASSIGN(FlatGraph flat, inlineFunctions(model, opsets, &isNative, onnxTypes));
+  EMLC_ASSIGN(FlatGraph flat, inlineFunctions(
+                                     model, opsets,
+                                     [&](const std::string& domain, const std::string& op) {
+                                       return findOp(domain, op) != nullptr && !opt.inline_ops.count(op);
+                                     },
+                                     onnxTypes));
   result.inlined_calls = flat.inlined_calls;
 
   const onnx::GraphProto& gp = model.graph();

@@ -9,6 +9,7 @@
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 
 #include "ir/graph.h"
@@ -33,6 +34,9 @@ struct ImportOptions {
   uint64_t max_file_bytes = uint64_t{2} << 30;
   // Run ONNX's checker (off only for tests of emlc's own checks).
   bool run_checker = true;
+  // Standard ops to inline from their ONNX function body even though emlc
+  // has a kernel for them (tests compare the two; see onnx/functions.h).
+  std::set<std::string> inline_ops;
 };
 
 struct ImportResult {

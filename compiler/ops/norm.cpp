@@ -1,5 +1,5 @@
 // Normalisation ops: BatchNormalization (inference form), InstanceNormalization,
-// LayerNormalization, LRN, MeanVarianceNormalization.
+// LayerNormalization, LRN, MeanVarianceNormalization, LpNormalization.
 //
 // BatchNormalization's scale/bias/mean/var may be runtime tensors; the kernel
 // derives the per-channel multiplier and offset itself (when they are
@@ -317,8 +317,43 @@ class MvnOp final : public Op {
   }
 };
 
+// ---- LpNormalization --------------------------------------------------------
+
+class LpNormOp final : public Op {
+ public:
+  Status infer(Node& n, Graph& g) const override {
+    EMLC_TRY(requireInputs(n, 1, 1));
+    const TensorType& x = g.inType(n, 0);
+    EMLC_TRY(requireDType(x, {DType::F32, DType::F64}, "input"));
+    EMLC_TRY(checkShape(x.shape, "input"));
+    if (x.rank() < 1) return invalid("input must have rank >= 1");
+    EMLC_TRY(normAxis(n.attrInt("axis", -1), x.rank()).status());
+    const int64_t pn = n.attrInt("p", 2);
+    if (pn != 1 && pn != 2) return invalid(fmt::format("p must be 1 or 2, is {}", pn));
+    setOut(g, n, 0, typeOf(x.dtype, x.shape));
+    return Status::ok();
+  }
+  // lp_norm(): each line's norm is read before the line is written.
+  bool inPlace(const Node&, const Graph&, size_t k) const override { return k == 0; }
+
+  Status lower(Lowering& l) const override {
+    const Shape& s = l.inType(0).shape;
+    EMLC_ASSIGN(int64_t axis, normAxis(l.node().attrInt("axis", -1), static_cast<int64_t>(s.size())));
+    rt::LpNormParams p{};
+    p.outer = static_cast<int32_t>(prod(s, 0, static_cast<size_t>(axis)));
+    p.len = static_cast<int32_t>(s[static_cast<size_t>(axis)]);
+    p.inner = static_cast<int32_t>(prod(s, static_cast<size_t>(axis) + 1, s.size()));
+    p.p = static_cast<int32_t>(l.node().attrInt("p", 2));
+    return dispatchFloat(l.inType(0).dtype, [&](auto z) -> Status {
+      using T = decltype(z);
+      return l.call(kernelName<T>("lp_norm"), &rt::lp_norm<T>, p, l.in<T>(0), l.out<T>(0));
+    });
+  }
+};
+
 }  // namespace
 
+const Op& op_LpNormalization() { static const LpNormOp op; return op; }
 const Op& op_BatchNormalization() { static const BatchNormOp op; return op; }
 const Op& op_InstanceNormalization() { static const InstanceNormOp op; return op; }
 const Op& op_LayerNormalization() { static const LayerNormOp op; return op; }

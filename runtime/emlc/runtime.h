@@ -28,6 +28,9 @@
 // recurrent family
 #include "rnn.h"
 
+// signal family
+#include "signal.h"
+
 // end of kernel families
 
 #endif

@@ -5,9 +5,8 @@ numpy from the functions' definitions, independently of emlc.
 
 Cases: model-local functions (FunctionProto in ModelProto.functions, as
 newer exporters write them): plain, nested, with attribute references,
-called twice, with an unused output; and
-standard function-bodied ops emlc has no kernel for (the window generators
-with a constant size), whose bodies come from ONNX's schemas.
+called twice, with an unused output. (Standard function-bodied ops are
+tested in tests/unit/test_functions.cpp against emlc's native kernels.)
 usage: /usr/bin/python3 tests/functions/make_cases.py
 """
 import os
@@ -102,30 +101,6 @@ def local_cases(rng):
     write("test_local_function_unused_output", g, [("x", x)], [("y", (-x + x) * -x)], [two], extra_opsets=[CUSTOM])
 
 
-def standard_cases():
-    # Window generators (opset 17) with a constant size: ONNX defines them as
-    # functions; emlc inlines the bodies and folds them to constants.
-    n = 10
-    k = np.arange(n)
-    windows = {
-        "HannWindow": lambda N: 0.5 - 0.5 * np.cos(2 * np.pi * k / N),
-        "HammingWindow": lambda N: 25 / 46 - (1 - 25 / 46) * np.cos(2 * np.pi * k / N),
-        "BlackmanWindow": lambda N: 0.42 - 0.5 * np.cos(2 * np.pi * k / N) + 0.08 * np.cos(4 * np.pi * k / N),
-    }
-    for op, f in windows.items():
-        for periodic in (1, 0):
-            N = n if periodic else n - 1
-            x = np.ones((n,), np.float32)
-            g = helper.make_graph([
-                helper.make_node(op, ["size"], ["w"], periodic=periodic),
-                helper.make_node("Mul", ["x", "w"], ["y"]),
-            ], "g", [vi("x", [n])], [vi("y", [n])],
-                initializer=[numpy_helper.from_array(np.array(n, np.int64), "size")])
-            name = f"test_standard_function_{op.lower()}_{'periodic' if periodic else 'symmetric'}"
-            write(name, g, [("x", x)], [("y", f(N).astype(np.float32))], opset=17)
-
-
 if __name__ == "__main__":
     rng = np.random.default_rng(11)
     local_cases(rng)
-    standard_cases()

@@ -4,7 +4,12 @@
 // Numerical cases (local functions, window generators) are in tests/functions.
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <cstring>
+
+#include "eval/evaluator.h"
 #include "onnx/importer.h"
+#include "passes/infer.h"
 #include "onnx/onnx_pb.h"
 
 namespace emlc {
@@ -175,6 +180,100 @@ TEST(Functions, NativeOpsAreNotInlined) {
   ASSERT_EQ(r->graph.nodes.size(), 1u);
   EXPECT_EQ(r->graph.nodes[0].op_type, "LayerNormalization");
   EXPECT_EQ(r->inlined_calls, 0);
+}
+
+// Imports `m` (optionally inlining `op` from its ONNX function body), infers,
+// folds and runs it on `inputs`.
+Expected<std::vector<HostTensor>> importAndRun(onnx::ModelProto m, const std::vector<HostTensor>& inputs,
+                                               const std::string& inlineOp, int* calls) {
+  ImportOptions o;
+  if (!inlineOp.empty()) o.inline_ops.insert(inlineOp);
+  EMLC_ASSIGN(ImportResult r, importModel(m, "", o));
+  *calls = r.inlined_calls;
+  EMLC_TRY(inferAndFold(r.graph, InferOptions{}));
+  return runGraph(r.graph, inputs);
+}
+
+TEST(Functions, StandardFunctionBodyMatchesTheNativeKernel) {
+  // y = x * HannWindow(size=8) (schema body with an attribute default:
+  // periodic is not given in the call).
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  m.add_opset_import()->set_version(17);
+  auto* g = m.mutable_graph();
+  g->set_name("g");
+  auto* x = g->add_input();
+  x->set_name("x");
+  x->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+  x->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(8);
+  auto* size = g->add_initializer();
+  size->set_name("size");
+  size->set_data_type(onnx::TensorProto::INT64);
+  size->add_int64_data(8);
+  addNode(g->mutable_node(), "HannWindow", {"size"}, {"w"});
+  addNode(g->mutable_node(), "Mul", {"x", "w"}, {"y"});
+  auto* y = g->add_output();
+  y->set_name("y");
+  y->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+  y->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(8);
+  HostTensor in;
+  in.type = {DType::F32, {8}};
+  in.data.resize(32);
+  const std::vector<float> ones(8, 1.0f);
+  std::memcpy(in.data.data(), ones.data(), 32);
+  int nativeCalls = -1, inlinedCalls = -1;
+  auto native = importAndRun(m, {in}, "", &nativeCalls);
+  auto inlined = importAndRun(m, {in}, "HannWindow", &inlinedCalls);
+  ASSERT_TRUE(native.isOk()) << native.error().message;
+  ASSERT_TRUE(inlined.isOk()) << inlined.error().message;
+  EXPECT_EQ(nativeCalls, 0);
+  EXPECT_EQ(inlinedCalls, 1);
+  for (int i = 0; i < 8; ++i) {
+    const double want = 0.5 - 0.5 * std::cos(2 * M_PI * i / 8);  // periodic Hann
+    EXPECT_NEAR((*native)[0].as<float>()[i], want, 1e-6) << i;
+    EXPECT_NEAR((*inlined)[0].as<float>()[i], want, 1e-6) << i;
+  }
+}
+
+TEST(Functions, ContextDependentBodyMatchesTheNativeKernel) {
+  // LayerNormalization's body (opset 17) is built from the input types.
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  m.add_opset_import()->set_version(17);
+  auto* g = m.mutable_graph();
+  g->set_name("g");
+  auto* x = g->add_input();
+  x->set_name("x");
+  auto* tt = x->mutable_type()->mutable_tensor_type();
+  tt->set_elem_type(onnx::TensorProto::FLOAT);
+  tt->mutable_shape()->add_dim()->set_dim_value(2);
+  tt->mutable_shape()->add_dim()->set_dim_value(4);
+  for (const char* nm : {"scale", "bias"}) {
+    auto* t = g->add_initializer();
+    t->set_name(nm);
+    t->set_data_type(onnx::TensorProto::FLOAT);
+    t->add_dims(4);
+    for (float v : {0.5f, -1.0f, 2.0f, 1.5f}) t->add_float_data(nm[0] == 's' ? v : v / 4);
+  }
+  addNode(g->mutable_node(), "LayerNormalization", {"x", "scale", "bias"}, {"y"});
+  auto* y = g->add_output();
+  y->set_name("y");
+  y->mutable_type()->mutable_tensor_type()->set_elem_type(onnx::TensorProto::FLOAT);
+  y->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(2);
+  y->mutable_type()->mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(4);
+  HostTensor in;
+  in.type = {DType::F32, {2, 4}};
+  const std::vector<float> xv = {1, 2, 3, 4, -2, 0.5f, 7, 1};
+  in.data.resize(32);
+  std::memcpy(in.data.data(), xv.data(), 32);
+  int nativeCalls = -1, inlinedCalls = -1;
+  auto native = importAndRun(m, {in}, "", &nativeCalls);
+  auto inlined = importAndRun(m, {in}, "LayerNormalization", &inlinedCalls);
+  ASSERT_TRUE(native.isOk()) << native.error().message;
+  ASSERT_TRUE(inlined.isOk()) << inlined.error().message;
+  EXPECT_EQ(nativeCalls, 0);
+  EXPECT_EQ(inlinedCalls, 1);
+  for (int i = 0; i < 8; ++i) EXPECT_NEAR((*inlined)[0].as<float>()[i], (*native)[0].as<float>()[i], 1e-5) << i;
 }
 
 }  // namespace
