@@ -59,6 +59,7 @@ template <> rt::HardSigmoid makeUnary(const Node& n) {
 }
 template <> rt::ThresholdedRelu makeUnary(const Node& n) { return {n.attrFloat("alpha", 1.0f)}; }
 template <> rt::Shrink makeUnary(const Node& n) { return {n.attrFloat("bias", 0.0f), n.attrFloat("lambd", 0.5f)}; }
+template <> rt::Gelu makeUnary(const Node& n) { return {n.attrString("approximate", "none") == "tanh" ? 1 : 0}; }
 template <> rt::IsInf makeUnary(const Node& n) {
   return {static_cast<int32_t>(n.attrInt("detect_positive", 1)),
           static_cast<int32_t>(n.attrInt("detect_negative", 1))};
@@ -72,6 +73,10 @@ class Unary final : public Op {
     EMLC_TRY(requireInputs(n, 1, 1));
     TensorType t = g.inType(n, 0);
     EMLC_TRY(checkTypes(t.dtype, K));
+    if constexpr (std::is_same_v<F, rt::Gelu>) {
+      const std::string a = n.attrString("approximate", "none");
+      if (a != "none" && a != "tanh") return invalid(fmt::format("approximate must be none or tanh, is '{}'", a));
+    }
     if (BoolOut) t.dtype = DType::Bool;
     setOut(g, n, 0, t);
     return Status::ok();
@@ -438,6 +443,8 @@ EMLC_UNARY(HardSigmoid, rt::HardSigmoid, Types::Float)
 EMLC_UNARY(HardSwish, rt::HardSwish, Types::Float)
 EMLC_UNARY(Softplus, rt::Softplus, Types::Float)
 EMLC_UNARY(Softsign, rt::Softsign, Types::Float)
+EMLC_UNARY(Mish, rt::Mish, Types::Float)
+EMLC_UNARY(Gelu, rt::Gelu, Types::Float)
 EMLC_UNARY(ThresholdedRelu, rt::ThresholdedRelu, Types::Float)
 EMLC_UNARY(Shrink, rt::Shrink, Types::Numeric)
 EMLC_UNARY(Exp, rt::Exp, Types::Float)

@@ -4,6 +4,8 @@
 #include <algorithm>
 
 #include "passes/dead_code.h"
+#include "passes/fuse_activations.h"
+#include "passes/fuse_layer_norm.h"
 #include "passes/pass.h"
 
 namespace emlc {
@@ -13,6 +15,13 @@ std::vector<std::unique_ptr<Pass>> makePipeline() {
   std::vector<std::unique_ptr<Pass>> p;
   // First: removes what folding left unused so later passes see less.
   p.push_back(std::make_unique<DeadCodePass>());
+  // --- exporter patterns (issue 10): early, so later passes see one node
+  // (Gelu, Mish, LayerNormalization) instead of a chain of primitives.
+  // Recognises Gelu (erf and tanh forms) and Mish written out for old opsets.
+  p.push_back(std::make_unique<FuseActivationsPass>());
+  // Recognises LayerNormalization written out for opsets before 17.
+  p.push_back(std::make_unique<FuseLayerNormPass>());
+  // --- end of exporter patterns
   return p;
 }
 }  // namespace
