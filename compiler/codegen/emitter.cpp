@@ -273,7 +273,9 @@ class Emitter final : public EmitSink {
       std::string shape;
       for (int64_t d : t.type.shape) shape += (shape.empty() ? "" : ", ") + std::to_string(d);
       const std::string pre = fmt::format("{}_{}{}", o_.name, kind, k);
-      s += fmt::format("/* {} {}: '{}' {} */\n", kind, k, commentSafe(t.name), t.type.str());
+      const bool padded = t.producer >= 0 && g_.n(t.producer).op_type == "NonMaxSuppression";
+      s += fmt::format("/* {} {}: '{}' {}{} */\n", kind, k, commentSafe(t.name), t.type.str(),
+                       padded ? " (NonMaxSuppression: rows after the selected boxes are -1)" : "");
       s += fmt::format("#define {}_NAME \"{}\"\n", pre, cStringBody(t.name));
       s += fmt::format("#define {}_DTYPE {}\n", pre, dtypeMacro(t.type.dtype));
       s += fmt::format("#define {}_RANK {}\n", pre, t.type.shape.size());

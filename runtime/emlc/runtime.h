@@ -31,6 +31,9 @@
 // signal family
 #include "signal.h"
 
+// detection post-processing
+#include "nms.h"
+
 // end of kernel families
 
 #endif

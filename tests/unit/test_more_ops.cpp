@@ -4,6 +4,7 @@
 
 #include <cmath>
 #include <cstring>
+#include <optional>
 
 #include "emlc/norm.h"
 #include "emlc/signal.h"
@@ -133,6 +134,81 @@ TEST(Windows, SizeMustBeAConstantScalar) {
   TensorId neg = c.constant<int64_t>("size", DType::I64, {}, {-3});
   c.node("HannWindow", {neg}, {c.output("w")}, 17);
   EXPECT_EQ(inferAndFold(c.g, InferOptions{}).error().kind, ErrorKind::Invalid);
+}
+
+}  // namespace
+}  // namespace emlc
+
+namespace emlc {
+namespace {
+
+// NonMaxSuppression over `boxes` [1, n, 4] and `scores` [1, classes, n].
+struct Nms {
+  GraphBuilder b;
+  TensorId y;
+  Status st;
+  Nms(std::vector<float> boxes, std::vector<float> scores, int64_t classes, int64_t maxOut, float iou,
+      std::optional<float> scoreThr, int64_t center = 0, bool consumed = false) {
+    const int64_t n = static_cast<int64_t>(boxes.size() / 4);
+    TensorId bx = b.input("boxes", DType::F32, {1, n, 4});
+    TensorId sc = b.input("scores", DType::F32, {1, classes, n});
+    std::vector<TensorId> in = {bx, sc, b.constant<int64_t>("m", DType::I64, {1}, {maxOut}),
+                                b.constant<float>("iou", DType::F32, {1}, {iou})};
+    if (scoreThr) in.push_back(b.constant<float>("st", DType::F32, {1}, {*scoreThr}));
+    if (consumed) {
+      Tensor t;
+      t.name = "sel";
+      y = b.g.addTensor(t);
+    } else {
+      y = b.output("y");
+    }
+    b.node("NonMaxSuppression", in, {y}, 11).attrs["center_point_box"] = intAttr(center);
+    if (consumed) b.node("Identity", {y}, {b.output("z")}, 11);
+    st = inferAndFold(b.g, InferOptions{});
+    if (st.isOk()) {
+      HostTensor hb = f32({1, n, 4}, std::move(boxes));
+      HostTensor hs = f32({1, classes, n}, std::move(scores));
+      out = runGraph(b.g, {hb, hs});
+    }
+  }
+  Expected<std::vector<HostTensor>> out = internal("not run");
+  std::vector<int64_t> rows() const {
+    const HostTensor& t = (*out)[0];
+    return std::vector<int64_t>(t.as<int64_t>(), t.as<int64_t>() + t.type.numel());
+  }
+};
+
+TEST(NonMaxSuppression, SelectsByScoreSuppressesByIouAndPads) {
+  // Box 0 [0,0,1,1]; box 1 shifted by 0.1 along y (IoU 0.9/1.1 = 0.82 with box 0);
+  // box 2 far away; box 3 identical to box 2 but lower score.
+  const std::vector<float> boxes = {0, 0, 1, 1, 0.1f, 0, 1.1f, 1, 5, 5, 6, 6, 5, 5, 6, 6};
+  {
+    Nms t(boxes, {0.9f, 0.95f, 0.5f, 0.4f}, 1, 3, 0.5f, std::nullopt);
+    ASSERT_TRUE(t.st.isOk()) << t.st.error().message;
+    ASSERT_TRUE(t.out.isOk());
+    // Box 1 (0.95) first; box 0 suppressed (IoU 0.82 > 0.5); box 2; box 3
+    // suppressed by box 2 (IoU 1): two rows selected, the third is padding.
+    EXPECT_EQ(t.rows(), (std::vector<int64_t>{0, 0, 1, 0, 0, 2, -1, -1, -1}));
+  }
+  {
+    Nms t(boxes, {0.9f, 0.95f, 0.5f, 0.4f}, 1, 4, 0.85f, 0.45f);  // IoU 0.82 <= 0.85 keeps box 0; 0.4 under 0.45
+    ASSERT_TRUE(t.out.isOk());
+    EXPECT_EQ(t.rows(), (std::vector<int64_t>{0, 0, 1, 0, 0, 0, 0, 0, 2, -1, -1, -1}));
+  }
+  {
+    // Centre format: [x, y, w, h]; two classes, max 1 per class, equal scores pick the lower index.
+    const std::vector<float> centre = {0.5f, 0.5f, 1, 1, 5.5f, 5.5f, 1, 1};
+    Nms t(centre, {0.3f, 0.3f, 0.1f, 0.8f}, 2, 1, 0.5f, std::nullopt, 1);
+    ASSERT_TRUE(t.out.isOk());
+    EXPECT_EQ(t.rows(), (std::vector<int64_t>{0, 0, 0, 0, 1, 1}));
+  }
+}
+
+TEST(NonMaxSuppression, PaddedOutputMustBeAGraphOutput) {
+  Nms t({0, 0, 1, 1}, {0.9f}, 1, 2, 0.5f, std::nullopt, 0, true);
+  ASSERT_FALSE(t.st.isOk());
+  EXPECT_EQ(t.st.error().kind, ErrorKind::Unsupported);
+  EXPECT_NE(t.st.error().message.find("graph output"), std::string::npos);
 }
 
 }  // namespace
