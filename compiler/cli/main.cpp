@@ -223,7 +223,9 @@ int realMain(int argc, char** argv) {
   run->add_flag("--stateful", stateful, statefulHelp);
   run->add_option("--state", statePairs, stateHelp);
 
-  CLI::App* listOps = app.add_subcommand("list-ops", "List the supported ONNX operators");
+  CLI::App* listOps = app.add_subcommand("list-ops", "List the supported ONNX operators, their element types and limits");
+  bool markdown = false;
+  listOps->add_flag("--markdown", markdown, "Print README's operator table (Markdown)");
 
   try {
     app.parse(argc, argv);
@@ -237,7 +239,8 @@ int realMain(int argc, char** argv) {
   if (inspect->parsed()) return cmdInspect(model, shapes, ir, memoryTable, state);
   if (run->parsed()) return cmdRun(model, inputs, outputs, shapes, state);
   if (listOps->parsed()) {
-    for (const std::string& op : registeredOps()) std::printf("%s\n", op.c_str());
+    if (!markdown) std::printf("%zu operators (types: %s)\n\n", registeredOps().size(), kOpTypeLegend);
+    std::printf("%s", operatorTable(markdown).c_str());
     return 0;
   }
   return 1;

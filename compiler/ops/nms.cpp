@@ -63,6 +63,10 @@ Expected<rt::NmsParams> planNms(const Node& n, const Graph& g) {
 
 class NmsOp final : public Op {
  public:
+  OpDoc doc() const override {
+    return {"float32", "max_output_boxes_per_class and the thresholds must be compile-time constants; the output "
+                       "has its static bound of rows, unused rows are -1, and must be a graph output"};
+  }
   bool needsConstInput(const Node&, size_t k) const override { return k >= 2; }
 
   Status infer(Node& n, Graph& g) const override {

@@ -59,6 +59,7 @@ Status checkEpsilon(const Node& n) {
 
 class BatchNormOp final : public Op {
  public:
+  OpDoc doc() const override { return {doc::kFloat, "inference mode only (training_mode=0, output Y only)"}; }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 5, 5));
     // Training mode: statistics from the batch and updated running
@@ -113,6 +114,7 @@ class BatchNormOp final : public Op {
 
 class InstanceNormOp final : public Op {
  public:
+  OpDoc doc() const override { return {doc::kFloat, ""}; }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 3, 3));
     EMLC_TRY(checkEpsilon(n));
@@ -163,6 +165,9 @@ Expected<int32_t> repeatSize(const Shape& x, size_t axis, const TensorType& t, c
 
 class LayerNormOp final : public Op {
  public:
+  OpDoc doc() const override {
+    return {doc::kFloat, "Scale/B broadcast over the trailing normalised axes only; also fused from the opset < 17 pattern"};
+  }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 2, 3));
     EMLC_TRY(checkEpsilon(n));
@@ -220,6 +225,7 @@ class LayerNormOp final : public Op {
 
 class LrnOp final : public Op {
  public:
+  OpDoc doc() const override { return {doc::kFloat, "size up to 65535"}; }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 1, 1));
     const TensorType& x = g.inType(n, 0);
@@ -266,6 +272,7 @@ Expected<std::vector<bool>> mvnAxes(const Node& n, int64_t rank) {
 
 class MvnOp final : public Op {
  public:
+  OpDoc doc() const override { return {doc::kFloat, ""}; }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 1, 1));
     const TensorType& x = g.inType(n, 0);
@@ -321,6 +328,7 @@ class MvnOp final : public Op {
 
 class LpNormOp final : public Op {
  public:
+  OpDoc doc() const override { return {doc::kFloat, "p = 1 or 2; a zero norm gives 0"}; }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 1, 1));
     const TensorType& x = g.inType(n, 0);

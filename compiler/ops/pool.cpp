@@ -165,6 +165,9 @@ Expected<PoolGeom> poolGeometry(const Graph& g, const Node& n, PoolKind kind) {
 template <PoolKind K>
 class PoolOp final : public Op {
  public:
+  OpDoc doc() const override {
+    return {K == PoolKind::Max ? "float, int8, uint8" : doc::kFloat, "1-D to 3-D"};
+  }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 1, 1));
     EMLC_ASSIGN(PoolGeom geo, poolGeometry(g, n, K));
@@ -206,6 +209,7 @@ class PoolOp final : public Op {
 template <PoolKind K>
 class GlobalPoolOp final : public Op {
  public:
+  OpDoc doc() const override { return {doc::kFloat, ""}; }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 1, 1));
     const TensorType& x = g.inType(n, 0);

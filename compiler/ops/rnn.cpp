@@ -179,6 +179,11 @@ Expected<RnnPlan> planRnn(const Node& n, const Graph& g, Kind kind) {
 
 class RecurrentOp final : public Op {
  public:
+  OpDoc doc() const override {
+    return {doc::kFloat,
+            "every direction, layout, activation and clip; sequence lengths clamped to [0, seq_length]; "
+            "--stateful keeps the state across runs (forward only); int8 not yet (issue 5)"};
+  }
   explicit RecurrentOp(Kind k) : kind_(k) {}
 
   Status infer(Node& n, Graph& g) const override {

@@ -9,6 +9,7 @@ namespace {
 
 class WindowOp final : public Op {
  public:
+  OpDoc doc() const override { return {doc::kFloat, "size must be a compile-time constant (folded to a table)"}; }
   WindowOp(double a0, double a1, double a2) : a0_(a0), a1_(a1), a2_(a2) {}
   bool needsConstInput(const Node&, size_t k) const override { return k == 0; }
 
