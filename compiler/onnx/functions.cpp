@@ -116,6 +116,13 @@ class Inliner {
     } catch (const std::exception& e) {
       return invalid(fmt::format("{}: ONNX could not build the function body of {}: {}", where, n.op_type(), e.what()));
     }
+    // Inline only bodies emlc can compile: otherwise keep the call, so the
+    // error names the op the user wrote rather than a body node.
+    for (const auto& bn : b.proto.node()) {
+      if (!normDomain(bn.domain()).empty() || bn.op_type() == "Constant" || native_("", bn.op_type())) continue;
+      const onnx::OpSchema* inner = onnx::OpSchemaRegistry::Schema(bn.op_type(), schema->SinceVersion(), "");
+      if (!inner || (!inner->HasFunction() && !inner->HasContextDependentFunction())) return std::optional<Body>();
+    }
     b.opsets = opsets_;
     b.opsets[""] = schema->SinceVersion();
     for (const auto& o : b.proto.opset_import()) b.opsets[normDomain(o.domain())] = static_cast<int>(o.version());

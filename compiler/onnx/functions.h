@@ -6,8 +6,10 @@
 //  1. model-local functions (ModelProto.functions, matched by domain and
 //     name), as newer exporters emit (PyTorch's dynamo exporter, onnxscript);
 //  2. standard ops emlc has no kernel for whose ONNX schema defines a function
-//     body (e.g. the window generators), including context-dependent bodies,
-//     which are built from the input types ONNX's shape inference found.
+//     body, including context-dependent bodies (built from the input types
+//     ONNX's shape inference found), when every op of the body is one emlc
+//     compiles (or is itself function-bodied); otherwise the call is kept, so
+//     the error names the op the model uses.
 // Ops emlc implements natively are kept (their kernels are faster than the
 // bodies). Bodies may call other functions, up to a nesting depth of 16; a
 // function that calls itself is an error.

@@ -182,6 +182,24 @@ TEST(Functions, NativeOpsAreNotInlined) {
   EXPECT_EQ(r->inlined_calls, 0);
 }
 
+TEST(Functions, CallKeptWhenItsBodyCannotCompile) {
+  // Bernoulli's body draws random numbers (RandomUniformLike): not inlined,
+  // so the error names Bernoulli, the op the model uses.
+  onnx::ModelProto m;
+  m.set_ir_version(8);
+  m.add_opset_import()->set_version(15);
+  auto* g = m.mutable_graph();
+  g->set_name("g");
+  addValue(g->add_input(), "x");
+  addValue(g->add_output(), "y");
+  addNode(g->mutable_node(), "Bernoulli", {"x"}, {"y"});
+  auto r = import(m);
+  ASSERT_TRUE(r.isOk()) << r.error().message;
+  EXPECT_EQ(r->inlined_calls, 0);
+  ASSERT_EQ(r->graph.nodes.size(), 1u);
+  EXPECT_EQ(r->graph.nodes[0].op_type, "Bernoulli");
+}
+
 // Imports `m` (optionally inlining `op` from its ONNX function body), infers,
 // folds and runs it on `inputs`.
 Expected<std::vector<HostTensor>> importAndRun(onnx::ModelProto m, const std::vector<HostTensor>& inputs,
