@@ -72,7 +72,10 @@ Status parsePlanOptions(const std::string& memory, const std::string& maxArena, 
   return Status::ok();
 }
 
-// Streaming state options: --stateful and --state IN=OUT (repeatable).
+// Streaming state (--stateful, --state IN=OUT) for compile, inspect and run.
+StateOptions g_state;
+
+// Parses --stateful and the --state IN=OUT values.
 Status parseStateOptions(bool stateful, const std::vector<std::string>& pairs, StateOptions* so) {
   so->recurrent = stateful;
   for (const std::string& p : pairs) {
@@ -85,10 +88,10 @@ Status parseStateOptions(bool stateful, const std::vector<std::string>& pairs, S
 
 int cmdCompile(const std::string& model, const std::string& outDir, const std::string& name,
                const std::vector<std::string>& shapes, const std::vector<std::string>& disabled, bool printPlan,
-               const std::string& memory, const std::string& maxArena, const StateOptions& state) {
+               const std::string& memory, const std::string& maxArena) {
   CompileOptions opt;
   opt.model_path = model;
-  opt.state = state;
+  opt.state = g_state;
   opt.name = name;
   opt.passes.disabled = disabled;
   Status st = parseInputShapes(shapes, &opt.import.input_shapes);
@@ -111,12 +114,11 @@ int cmdCompile(const std::string& model, const std::string& outDir, const std::s
   return 0;
 }
 
-int cmdInspect(const std::string& model, const std::vector<std::string>& shapes, bool ir, bool memoryTable,
-               const StateOptions& state) {
+int cmdInspect(const std::string& model, const std::vector<std::string>& shapes, bool ir, bool memoryTable) {
   ImportOptions imp;
   Status st = parseInputShapes(shapes, &imp.input_shapes);
   if (!st) return fail(st.error());
-  auto pm = prepareModel(model, imp, PassOptions{}, state);
+  auto pm = prepareModel(model, imp, PassOptions{}, g_state);
   if (!pm) return fail(pm.error());
   const Graph& g = pm->graph;
   auto plan = planMemory(g);
@@ -139,11 +141,11 @@ int cmdInspect(const std::string& model, const std::vector<std::string>& shapes,
 }
 
 int cmdRun(const std::string& model, const std::vector<std::string>& inputs, const std::vector<std::string>& outputs,
-           const std::vector<std::string>& shapes, const StateOptions& state) {
+           const std::vector<std::string>& shapes) {
   ImportOptions imp;
   Status st = parseInputShapes(shapes, &imp.input_shapes);
   if (!st) return fail(st.error());
-  auto pm = prepareModel(model, imp, PassOptions{}, state);
+  auto pm = prepareModel(model, imp, PassOptions{}, g_state);
   if (!pm) return fail(pm.error());
   const Graph& g = pm->graph;
   if (inputs.size() != g.inputs.size())
@@ -233,11 +235,10 @@ int realMain(int argc, char** argv) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : 1;
   }
-  StateOptions state;
-  if (Status st = parseStateOptions(stateful, statePairs, &state); !st) return fail(st.error());
-  if (compile->parsed()) return cmdCompile(model, outDir, name, shapes, disabled, printPlan, memory, maxArena, state);
-  if (inspect->parsed()) return cmdInspect(model, shapes, ir, memoryTable, state);
-  if (run->parsed()) return cmdRun(model, inputs, outputs, shapes, state);
+  if (Status st = parseStateOptions(stateful, statePairs, &g_state); !st) return fail(st.error());
+  if (compile->parsed()) return cmdCompile(model, outDir, name, shapes, disabled, printPlan, memory, maxArena);
+  if (inspect->parsed()) return cmdInspect(model, shapes, ir, memoryTable);
+  if (run->parsed()) return cmdRun(model, inputs, outputs, shapes);
   if (listOps->parsed()) {
     if (!markdown) std::printf("%zu operators (types: %s)\n\n", registeredOps().size(), kOpTypeLegend);
     std::printf("%s", operatorTable(markdown).c_str());

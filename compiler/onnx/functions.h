@@ -7,7 +7,7 @@
 //     name), as newer exporters emit (PyTorch's dynamo exporter, onnxscript);
 //  2. standard ops emlc has no kernel for whose ONNX schema defines a function
 //     body, including context-dependent bodies (built from the input types
-//     ONNX's shape inference found), when every op of the body is one emlc
+//     the model declares), when every op of the body is one emlc
 //     compiles (or is itself function-bodied); otherwise the call is kept, so
 //     the error names the op the model uses.
 // Ops emlc implements natively are kept (their kernels are faster than the
@@ -54,7 +54,7 @@ Status checkFunctionRecursion(const onnx::ModelProto& model);
 
 // `opsets`: the model's domain versions ("" for the default domain).
 // `native(domain, op_type)`: true if emlc implements the op itself.
-// `types`: input types by tensor name (for context-dependent bodies).
+// `types`: declared types by tensor name (for context-dependent bodies).
 Expected<FlatGraph> inlineFunctions(const onnx::ModelProto& model, const std::map<std::string, int>& opsets,
                                     const std::function<bool(const std::string& domain, const std::string& op_type)>& native,
                                     const std::map<std::string, onnx::TypeProto>& types);

@@ -109,9 +109,8 @@ Expected<HostTensor> constantValue(const onnx::NodeProto& n, const std::string& 
   return h;
 }
 
-
-// Types ONNX's inference found, by tensor name (context-dependent function bodies).
-void collectOnnxTypes(const onnx::GraphProto& g, std::map<std::string, onnx::TypeProto>* out) {
+// Declared types by tensor name: inputs, value_info, initializers.
+void collectDeclaredTypes(const onnx::GraphProto& g, std::map<std::string, onnx::TypeProto>* out) {
   for (const auto& vi : g.input()) (*out)[vi.name()] = vi.type();
   for (const auto& vi : g.value_info()) (*out)[vi.name()] = vi.type();
   for (const auto& t : g.initializer()) {
@@ -191,23 +190,23 @@ Expected<ImportResult> importModel(onnx::ModelProto& model, const std::string& m
     }
   }
   ImportResult result;
-  std::map<std::string, onnx::TypeProto> onnxTypes;
-  collectOnnxTypes(model.graph(), &onnxTypes);  // the declared types, if ONNX's inference fails
   try {
     onnx::ModelProto inferred = model;
     onnx::shape_inference::InferShapes(inferred);
     collectOnnxShapes(inferred.graph(), &result.onnx_shapes);
-    collectOnnxTypes(inferred.graph(), &onnxTypes);
   } catch (const std::exception&) {
     // emlc infers every shape itself; ONNX's result is only a cross-check.
   }
-  // Function calls become their bodies (see onnx/functions.h).
+  // Function calls become their bodies (see onnx/functions.h); context-
+  // dependent bodies are built from the model's declared types.
+  std::map<std::string, onnx::TypeProto> declaredTypes;
+  collectDeclaredTypes(model.graph(), &declaredTypes);
   EMLC_ASSIGN(FlatGraph flat, inlineFunctions(
                                      model, opsets,
                                      [&](const std::string& domain, const std::string& op) {
                                        return findOp(domain, op) != nullptr && !opt.inline_ops.count(op);
                                      },
-                                     onnxTypes));
+                                     declaredTypes));
   result.inlined_calls = flat.inlined_calls;
 
   const onnx::GraphProto& gp = model.graph();
