@@ -94,6 +94,20 @@ void printDumps(const std::vector<PassRecord>& log) {
     if (!r.dump.empty()) std::printf("IR after pass %s:\n%s", r.name.c_str(), r.dump.c_str());
 }
 
+// Streaming state (--stateful, --state IN=OUT) for compile, simulate, inspect and run.
+StateOptions g_state;
+
+// Parses --stateful and the --state IN=OUT values.
+Status parseStateOptions(bool stateful, const std::vector<std::string>& pairs, StateOptions* so) {
+  so->recurrent = stateful;
+  for (const std::string& p : pairs) {
+    auto kv = parseStatePair(p);
+    if (!kv) return kv.error();
+    so->pairs.push_back(kv.value());
+  }
+  return Status::ok();
+}
+
 struct PassFlags {
   std::vector<std::string> disabled;
   std::string dumpAfter;
@@ -114,6 +128,7 @@ int cmdCompile(const std::string& model, const std::string& outDir, const std::s
   CompileOptions opt;
   opt.model_path = model;
   opt.name = name;
+  opt.state = g_state;
   opt.pipeline_path = pipeline;
   opt.passes = pf.options();
   Status st = parseInputShapes(shapes, &opt.import.input_shapes);
@@ -151,7 +166,7 @@ int cmdSimulate(const std::string& model, const std::vector<std::string>& shapes
   ImportOptions imp;
   Status st = parseInputShapes(shapes, &imp.input_shapes);
   if (!st) return fail(st.error());
-  auto pm = prepareModel(model, imp, PassOptions{});
+  auto pm = prepareModel(model, imp, PassOptions{}, g_state);
   if (!pm) return fail(pm.error());
   auto spec = readPipelineSpec(pipeline);
   if (!spec) return fail(spec.error());
@@ -180,7 +195,7 @@ int cmdInspect(const std::string& model, const std::vector<std::string>& shapes,
   ImportOptions imp;
   Status st = parseInputShapes(shapes, &imp.input_shapes);
   if (!st) return fail(st.error());
-  auto pm = prepareModel(model, imp, pf.options());
+  auto pm = prepareModel(model, imp, pf.options(), g_state);
   if (!pm) return fail(pm.error());
   const Graph& g = pm->graph;
   auto plan = planMemory(g);
@@ -189,6 +204,9 @@ int cmdInspect(const std::string& model, const std::vector<std::string>& shapes,
   std::printf("model %s\n", model.c_str());
   for (TensorId id : g.inputs) std::printf("  input  '%s' %s\n", g.t(id).name.c_str(), g.t(id).type.str().c_str());
   for (TensorId id : g.outputs) std::printf("  output '%s' %s\n", g.t(id).name.c_str(), g.t(id).type.str().c_str());
+  for (const StateLink& sl : g.states)
+    std::printf("  state  '%s' %s (next: '%s')\n", g.t(sl.value).name.c_str(), g.t(sl.value).type.str().c_str(),
+                g.t(sl.next).name.c_str());
   std::printf("ops (%zu nodes after folding):\n", g.nodes.size());
   for (const auto& kv : s.op_histogram) std::printf("  %-24s %d\n", kv.first.c_str(), kv.second);
   std::printf("parameters %lld (%s)\nMACs %lld\n", static_cast<long long>(s.params),
@@ -206,7 +224,7 @@ int cmdRun(const std::string& model, const std::vector<std::string>& inputs, con
   ImportOptions imp;
   Status st = parseInputShapes(shapes, &imp.input_shapes);
   if (!st) return fail(st.error());
-  auto pm = prepareModel(model, imp, pf.options());
+  auto pm = prepareModel(model, imp, pf.options(), g_state);
   if (!pm) return fail(pm.error());
   const Graph& g = pm->graph;
   if (inputs.size() != g.inputs.size())
@@ -249,9 +267,16 @@ int realMain(int argc, char** argv) {
   app.require_subcommand(1);
 
   std::string model, outDir, name, memory, maxArena, pipeline, csv, labelColumn = "label";
-  std::vector<std::string> shapes, inputs, outputs;
+  std::vector<std::string> shapes, inputs, outputs, statePairs;
   PassFlags pf;
-  bool ir = false, printPlan = false, memoryTable = false;
+  bool ir = false, printPlan = false, memoryTable = false, stateful = false;
+  const char* statefulHelp =
+      "Streaming: RNN/GRU/LSTM states persist across runs (frame by frame); NAME_reset_state() restarts";
+  const char* stateHelp = "Streaming: graph input IN holds tensor OUT's value from the previous run (repeatable)";
+  auto stateFlags = [&](CLI::App* cmd) {
+    cmd->add_flag("--stateful", stateful, statefulHelp);
+    cmd->add_option("--state", statePairs, stateHelp);
+  };
   // Pass debugging flags, shared by compile, inspect and run.
   auto passFlags = [&](CLI::App* cmd) {
     cmd->add_option("--disable-pass", pf.disabled, "Skip a pass of the pipeline (debugging; repeatable)");
@@ -269,6 +294,7 @@ int realMain(int argc, char** argv) {
   compile->add_option("--name", name, "Model name: prefix of the generated API (default: from the file name)");
   compile->add_option("--input-shape", shapes, "Fix an input's shape: NAME=D0,D1,... (repeatable)");
   passFlags(compile);
+  stateFlags(compile);
   compile->add_flag("--print-plan", printPlan, "Print the memory plan table");
   compile->add_option("--memory", memory,
                       "Memory regions REGION=BYTES[,...] (e.g. dtcm=64K,sram=320K): one arena array per region, "
@@ -295,6 +321,7 @@ int realMain(int argc, char** argv) {
   inspect->add_flag("--ir", ir, "Also print the IR after folding and passes");
   inspect->add_flag("--memory", memoryTable, "Print the memory plan table (offset, bytes, steps, tensors)");
   passFlags(inspect);
+  stateFlags(inspect);
 
   CLI::App* run = app.add_subcommand("run", "Evaluate MODEL on the host with emlc's runtime kernels");
   run->add_option("model", model, "ONNX model file")->required();
@@ -302,8 +329,11 @@ int realMain(int argc, char** argv) {
   run->add_option("--output", outputs, ".npy file to write for each output, in order");
   run->add_option("--input-shape", shapes, "Fix an input's shape: NAME=D0,D1,... (repeatable)");
   passFlags(run);
+  stateFlags(run);
 
-  CLI::App* listOps = app.add_subcommand("list-ops", "List the supported ONNX operators");
+  CLI::App* listOps = app.add_subcommand("list-ops", "List the supported ONNX operators, their element types and limits");
+  bool markdown = false;
+  listOps->add_flag("--markdown", markdown, "Print README's operator table (Markdown)");
 
   try {
     app.parse(argc, argv);
@@ -311,13 +341,15 @@ int realMain(int argc, char** argv) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : 1;
   }
+  if (Status st = parseStateOptions(stateful, statePairs, &g_state); !st) return fail(st.error());
   if (compile->parsed())
     return cmdCompile(model, outDir, name, shapes, pf, printPlan, memory, maxArena, pipeline);
   if (simulate->parsed()) return cmdSimulate(model, shapes, pipeline, csv, labelColumn);
   if (inspect->parsed()) return cmdInspect(model, shapes, pf, ir, memoryTable);
   if (run->parsed()) return cmdRun(model, inputs, outputs, shapes, pf);
   if (listOps->parsed()) {
-    for (const std::string& op : registeredOps()) std::printf("%s\n", op.c_str());
+    if (!markdown) std::printf("%zu operators (types: %s)\n\n", registeredOps().size(), kOpTypeLegend);
+    std::printf("%s", operatorTable(markdown).c_str());
     return 0;
   }
   return 1;

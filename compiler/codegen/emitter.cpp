@@ -100,6 +100,13 @@ class Emitter final : public EmitSink {
       Status st = op->lower(l);
       if (!st.isOk()) return st.error().context(g_.label(n) + " (emission)");
     }
+    if (!g_.states.empty()) {
+      body_.line("// Streaming state: the next values become the state of the next run.");
+      for (const StateLink& s : g_.states)
+        body_.line(fmt::format("emlc::rt::copy_bytes({}, {}, {});", tensorExpr(s.value, "uint8_t", true),
+                               tensorExpr(s.next, "uint8_t", false), g_.t(s.value).type.bytes()));
+    }
+    const std::string resetFuncs = stateFuncs();  // before PARAM_DECLS: may declare reset values
     EMLC_ASSIGN(std::string runBody, boundary(false));
     EMLC_ASSIGN(std::string runF32Body, boundary(true));
 
@@ -122,6 +129,8 @@ class Emitter final : public EmitSink {
     v["PARAM_DECLS"] = params_.str();
     v["INVOKE_BODY"] = indent(body_.str());
     v["RUN_BODY"] = runBody;
+    v["STATE_MACROS"] = stateMacros();
+    v["STATE_FUNCS"] = resetFuncs;
     auto sizeSwitch = [&](const std::vector<TensorId>& ids, bool bytes) {
       std::string b = "  switch (i) {\n";
       for (size_t k = 0; k < ids.size(); ++k) {
@@ -283,7 +292,9 @@ class Emitter final : public EmitSink {
       std::string shape;
       for (int64_t d : t.type.shape) shape += (shape.empty() ? "" : ", ") + std::to_string(d);
       const std::string pre = fmt::format("{}_{}{}", o_.name, kind, k);
-      s += fmt::format("/* {} {}: '{}' {} */\n", kind, k, commentSafe(t.name), t.type.str());
+      const bool padded = t.producer >= 0 && g_.n(t.producer).op_type == "NonMaxSuppression";
+      s += fmt::format("/* {} {}: '{}' {}{} */\n", kind, k, commentSafe(t.name), t.type.str(),
+                       padded ? " (NonMaxSuppression: rows after the selected boxes are -1)" : "");
       s += fmt::format("#define {}_NAME \"{}\"\n", pre, cStringBody(t.name));
       s += fmt::format("#define {}_DTYPE {}\n", pre, dtypeMacro(t.type.dtype));
       s += fmt::format("#define {}_RANK {}\n", pre, t.type.shape.size());
@@ -316,6 +327,7 @@ class Emitter final : public EmitSink {
     };
     std::string pre = "  ";
     std::string body;
+    if (!g_.states.empty()) body += fmt::format("{}if (!state_ready) {}_reset_state();\n", pre, o_.name);
     body += fmt::format("{}const void* in[{}] = {{{}}};\n", pre, std::max<size_t>(g_.inputs.size(), 1),
                         list("inputs", g_.inputs.size()));
     body += fmt::format("{}void* out[{}] = {{{}}};\n", pre, std::max<size_t>(g_.outputs.size(), 1),
@@ -352,6 +364,43 @@ class Emitter final : public EmitSink {
     }
     body += pre + "return rc;\n";
     return body;
+  }
+
+  // NAME.h: the streaming states.
+  std::string stateMacros() const {
+    std::string s = fmt::format("#define {}_NUM_STATES {}\n", o_.name, g_.states.size());
+    for (size_t k = 0; k < g_.states.size(); ++k) {
+      const Tensor& t = g_.t(g_.states[k].value);
+      const std::string pre = fmt::format("{}_STATE{}", o_.name, k);
+      s += fmt::format("/* state {}: '{}' {}, next value '{}' */\n", k, commentSafe(t.name), t.type.str(),
+                       commentSafe(g_.t(g_.states[k].next).name));
+      s += fmt::format("#define {}_NAME \"{}\"\n", pre, cStringBody(t.name));
+      s += fmt::format("#define {}_SIZE {}u\n", pre, t.type.numel());
+      s += fmt::format("#define {}_BYTES {}u\n", pre, t.type.bytes());
+    }
+    return s;
+  }
+
+  // NAME.cpp: NAME_reset_state() (and the flag that makes the first run
+  // start from the reset values).
+  std::string stateFuncs() {
+    if (g_.states.empty())
+      return fmt::format("extern \"C\" void {}_reset_state(void) {{}}  // no streaming state\n", o_.name);
+    std::string s = "namespace {\nbool state_ready = false;  // set by the first reset\n}  // namespace\n\n";
+    s += fmt::format("extern \"C\" void {}_reset_state(void) {{\n", o_.name);
+    for (const StateLink& st : g_.states) {
+      const Tensor& t = g_.t(st.value);
+      const std::string dst = tensorExpr(st.value, "uint8_t", true);
+      if (st.reset.empty()) {
+        s += fmt::format("  emlc::rt::fill<uint8_t>({}, {}, 0);  // '{}'\n", dst, t.type.bytes(), commentSafe(t.name));
+      } else {
+        std::vector<std::string> bytes;
+        for (uint8_t b : st.reset) bytes.push_back(std::to_string(b) + "u");
+        s += fmt::format("  emlc::rt::copy_bytes({}, {}, {});  // '{}'\n", dst, declareArray("uint8_t", bytes),
+                         t.type.bytes(), commentSafe(t.name));
+      }
+    }
+    return s + "  state_ready = true;\n}\n";
   }
 
   // NAME.h: arena size macros (total, and one per region with --memory).

@@ -14,7 +14,8 @@
 
 namespace emlc {
 
-Expected<PreparedModel> prepareModel(const std::string& path, const ImportOptions& imp, const PassOptions& passes) {
+Expected<PreparedModel> prepareModel(const std::string& path, const ImportOptions& imp, const PassOptions& passes,
+                                     const StateOptions& state) {
   EMLC_ASSIGN(ImportResult ir, importModelFile(path, imp));
   PreparedModel pm;
   pm.graph = std::move(ir.graph);
@@ -22,6 +23,7 @@ Expected<PreparedModel> prepareModel(const std::string& path, const ImportOption
   io.onnx_shapes = &ir.onnx_shapes;
   EMLC_TRY(inferAndFold(pm.graph, io));
   EMLC_TRY(runPipeline(pm.graph, passes, &pm.pass_log));
+  if (state.any()) EMLC_TRY(makeStateful(pm.graph, state));
   EMLC_TRY(verifyGraph(pm.graph));
   return pm;
 }
@@ -31,7 +33,7 @@ Expected<Compilation> compileModel(const CompileOptions& opt) {
   c.name = opt.name.empty() ? modelNameFromFile(std::filesystem::path(opt.model_path).stem().string()) : opt.name;
   if (!isValidModelName(c.name))
     return invalid(fmt::format("--name '{}' is not a valid C identifier (letters, digits, _; not a keyword)", c.name));
-  EMLC_ASSIGN(c.model, prepareModel(opt.model_path, opt.import, opt.passes));
+  EMLC_ASSIGN(c.model, prepareModel(opt.model_path, opt.import, opt.passes, opt.state));
   PlanOptions po = opt.plan;
   if (!opt.pipeline_path.empty()) {
     EMLC_ASSIGN(PipelineSpec spec, readPipelineSpec(opt.pipeline_path));

@@ -11,6 +11,7 @@
 #include "onnx/importer.h"
 #include "passes/pass.h"
 #include "pipeline/bind.h"
+#include "passes/stateful.h"
 #include "plan/memory_plan.h"
 #include "support/status.h"
 
@@ -21,6 +22,7 @@ struct CompileOptions {
   std::string name;  // empty: derived from the model file name
   ImportOptions import;
   PassOptions passes;
+  StateOptions state;  // streaming state (--stateful, --state)
   PlanOptions plan;
   bool copy_runtime = true;
   // A sensor pipeline description (pipeline/spec.h); empty: none. Adds
@@ -44,7 +46,10 @@ struct Compilation {
   PipelineBinding pipeline;
 };
 
-Expected<PreparedModel> prepareModel(const std::string& path, const ImportOptions& imp, const PassOptions& passes);
+// Import, inference and folding, the pass pipeline, then the streaming state
+// (last, so no pass needs to know about states).
+Expected<PreparedModel> prepareModel(const std::string& path, const ImportOptions& imp, const PassOptions& passes,
+                                     const StateOptions& state = {});
 Expected<Compilation> compileModel(const CompileOptions& opt);
 
 // Model statistics for `emlc inspect` and the report.

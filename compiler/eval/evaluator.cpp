@@ -19,6 +19,22 @@ Status evalNode(const Graph& g, const Node& n, const std::vector<const void*>& i
 }
 
 Expected<std::vector<HostTensor>> runGraph(const Graph& g, const std::vector<HostTensor>& inputs) {
+  std::vector<std::vector<uint8_t>> state(g.states.size());
+  return runGraphStep(g, inputs, state);
+}
+
+Expected<std::vector<HostTensor>> runGraphStep(const Graph& g, const std::vector<HostTensor>& inputs,
+                                               std::vector<std::vector<uint8_t>>& state) {
+  if (state.size() != g.states.size())
+    return invalid(fmt::format("the model has {} states, {} given", g.states.size(), state.size()));
+  for (size_t k = 0; k < g.states.size(); ++k) {
+    const StateLink& s = g.states[k];
+    const size_t bytes = g.t(s.value).type.bytes();
+    if (state[k].empty()) state[k] = s.reset.empty() ? std::vector<uint8_t>(bytes, 0) : s.reset;
+    if (state[k].size() != bytes)
+      return invalid(fmt::format("state '{}' holds {} bytes, its type {} needs {}", g.t(s.value).name,
+                                 state[k].size(), g.t(s.value).type.str(), bytes));
+  }
   if (inputs.size() != g.inputs.size())
     return invalid(fmt::format("the model has {} inputs, {} given", g.inputs.size(), inputs.size()));
   std::vector<std::vector<uint8_t>> buf(g.tensors.size());
@@ -31,12 +47,14 @@ Expected<std::vector<HostTensor>> runGraph(const Graph& g, const std::vector<Hos
       return invalid(fmt::format("input '{}' must be {}, got {}", t.name, t.type.str(), inputs[k].type.str()));
     ptr[g.inputs[k]] = inputs[k].data.data();
   }
+  for (size_t k = 0; k < g.states.size(); ++k) ptr[g.states[k].value] = state[k].data();
   // Free each buffer after its last reader to keep peak memory low.
   std::vector<int> last(g.tensors.size(), -1);
   for (size_t i = 0; i < g.nodes.size(); ++i)
     for (TensorId x : g.nodes[i].inputs)
       if (x != kNoTensor) last[x] = static_cast<int>(i);
   for (TensorId o : g.outputs) last[o] = static_cast<int>(g.nodes.size());
+  for (const StateLink& s : g.states) last[s.next] = static_cast<int>(g.nodes.size());
 
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node& n = g.nodes[i];
@@ -58,6 +76,7 @@ Expected<std::vector<HostTensor>> runGraph(const Graph& g, const std::vector<Hos
       }
   }
   std::vector<HostTensor> outs;
+  // Read the outputs before the states change (an output may be a state).
   for (TensorId o : g.outputs) {
     HostTensor h;
     h.type = g.t(o).type;
@@ -66,6 +85,13 @@ Expected<std::vector<HostTensor>> runGraph(const Graph& g, const std::vector<Hos
     if (p) h.data.assign(p, p + h.type.bytes());
     outs.push_back(std::move(h));
   }
+  std::vector<std::vector<uint8_t>> next;
+  for (const StateLink& s : g.states) {
+    const auto* p = static_cast<const uint8_t*>(ptr[s.next]);
+    if (!p) return internal(fmt::format("next value '{}' of a state was not computed", g.t(s.next).name));
+    next.emplace_back(p, p + g.t(s.next).type.bytes());
+  }
+  state = std::move(next);
   return outs;
 }
 

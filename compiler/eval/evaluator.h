@@ -17,7 +17,15 @@ Status evalNode(const Graph& g, const Node& n, const std::vector<const void*>& i
                 const std::vector<void*>& out);
 
 // Runs the whole graph on `inputs` (in Graph::inputs order, types checked) and
-// returns the outputs in Graph::outputs order.
+// returns the outputs in Graph::outputs order. Streaming states (if any)
+// start from their reset values.
 Expected<std::vector<HostTensor>> runGraph(const Graph& g, const std::vector<HostTensor>& inputs);
+
+// One run of a graph with streaming states: `state` holds one byte vector per
+// Graph::states entry (an empty vector: the reset value); it is read as the
+// state at the start and replaced by the next values, as the generated code
+// does across calls.
+Expected<std::vector<HostTensor>> runGraphStep(const Graph& g, const std::vector<HostTensor>& inputs,
+                                               std::vector<std::vector<uint8_t>>& state);
 
 }  // namespace emlc

@@ -109,6 +109,7 @@ void Graph::compact() {
   }
   for (TensorId x : inputs) used[x] = true;
   for (TensorId x : outputs) used[x] = true;
+  for (const StateLink& s : states) used[s.value] = used[s.next] = true;
   std::vector<TensorId> remap(tensors.size(), kNoTensor);
   std::vector<Tensor> kept;
   for (size_t i = 0; i < tensors.size(); ++i) {
@@ -124,6 +125,7 @@ void Graph::compact() {
   }
   for (TensorId& x : inputs) fix(x);
   for (TensorId& x : outputs) fix(x);
+  for (StateLink& s : states) fix(s.value), fix(s.next);
   relinkProducers();
 }
 
@@ -152,6 +154,18 @@ Status verifyGraph(const Graph& g) {
     if (in < 0 || in >= nt) return internal("graph input id out of range");
     defined[in] = true;
   }
+  for (const StateLink& s : g.states) {
+    if (s.value < 0 || s.value >= nt || s.next < 0 || s.next >= nt) return internal("state id out of range");
+    const Tensor& v = g.t(s.value);
+    if (!v.is_state || v.is_input || v.isConstant() || v.producer >= 0)
+      return internal(fmt::format("state '{}' must be a non-constant tensor with no producer", v.name));
+    if (v.type.dtype != g.t(s.next).type.dtype || v.type.shape != g.t(s.next).type.shape)
+      return internal(fmt::format("state '{}' {} and its next value '{}' {} differ in type", v.name, v.type.str(),
+                                  g.t(s.next).name, g.t(s.next).type.str()));
+    if (!s.reset.empty() && s.reset.size() != v.type.bytes())
+      return internal(fmt::format("state '{}': reset value has the wrong size", v.name));
+    defined[s.value] = true;
+  }
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node& n = g.nodes[i];
     if (n.dead) continue;
@@ -174,6 +188,8 @@ Status verifyGraph(const Graph& g) {
   for (TensorId o : g.outputs) {
     if (o < 0 || o >= nt || !defined[o]) return internal("graph output is never produced");
   }
+  for (const StateLink& s : g.states)
+    if (!defined[s.next]) return internal(fmt::format("next value of state '{}' is never produced", g.t(s.value).name));
   return Status::ok();
 }
 
@@ -181,6 +197,9 @@ std::string printGraph(const Graph& g) {
   std::string s = fmt::format("graph '{}'\n", g.name);
   auto tname = [&](TensorId id) { return id == kNoTensor ? std::string("<none>") : g.t(id).name; };
   for (TensorId in : g.inputs) s += fmt::format("  input  {}: {}\n", g.t(in).name, g.t(in).type.str());
+  for (const StateLink& st : g.states)
+    s += fmt::format("  state  {}: {} (next: {}{})\n", g.t(st.value).name, g.t(st.value).type.str(),
+                     g.t(st.next).name, st.reset.empty() ? "" : ", reset from a constant");
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node& n = g.nodes[i];
     if (n.dead) continue;

@@ -69,6 +69,7 @@ struct Tensor {
   NodeId producer = -1;
   bool is_input = false;
   bool is_output = false;
+  bool is_state = false;  // the value of a StateLink (see Graph::states)
 
   bool isConstant() const { return data.has_value(); }
   template <class T>
@@ -109,6 +110,19 @@ struct Node {
   TensorId out(size_t k) const { return k < outputs.size() ? outputs[k] : kNoTensor; }
 };
 
+// Streaming state (emlc --stateful / --state): `value` is a runtime tensor
+// with no producer that holds, at the start of a run, what `next` held at the
+// end of the previous run (or `reset` after NAME_reset_state(); all zeros if
+// `reset` is empty). Both have the same type. The planner keeps `value` in
+// arena bytes of its own for the whole run (nothing else ever uses them, so
+// they persist across runs) and `next` alive to the end of the run, when it
+// is copied into `value`.
+struct StateLink {
+  TensorId value = kNoTensor;
+  TensorId next = kNoTensor;
+  std::vector<uint8_t> reset;  // empty: zeros
+};
+
 class Graph {
  public:
   std::string name;
@@ -116,6 +130,7 @@ class Graph {
   std::vector<Node> nodes;
   std::vector<TensorId> inputs;   // runtime inputs, in model order
   std::vector<TensorId> outputs;  // in model order
+  std::vector<StateLink> states;  // streaming state, if any
 
   TensorId addTensor(Tensor t);
   NodeId addNode(Node n);  // sets producer of its outputs
@@ -143,7 +158,8 @@ class Graph {
 };
 
 // Structural checks: ids in range, every input defined before use (topological
-// order), one producer per tensor, types known, constants sized correctly.
+// order), one producer per tensor, types known, constants sized correctly,
+// state links well formed.
 Status verifyGraph(const Graph& g);
 
 // Text dump of the graph, one node per line (for `emlc inspect --ir`).

@@ -7,8 +7,10 @@
 #include <set>
 
 #include "onnx/checker.h"
+#include "onnx/functions.h"
 #include "onnx/onnx_pb.h"
 #include "onnx/shape_inference/implementation.h"
+#include "ops/op.h"
 
 namespace emlc {
 namespace fs = std::filesystem;
@@ -107,6 +109,18 @@ Expected<HostTensor> constantValue(const onnx::NodeProto& n, const std::string& 
   return h;
 }
 
+// Declared types by tensor name: inputs, value_info, initializers.
+void collectDeclaredTypes(const onnx::GraphProto& g, std::map<std::string, onnx::TypeProto>* out) {
+  for (const auto& vi : g.input()) (*out)[vi.name()] = vi.type();
+  for (const auto& vi : g.value_info()) (*out)[vi.name()] = vi.type();
+  for (const auto& t : g.initializer()) {
+    onnx::TypeProto tp;
+    tp.mutable_tensor_type()->set_elem_type(t.data_type());
+    for (int64_t d : t.dims()) tp.mutable_tensor_type()->mutable_shape()->add_dim()->set_dim_value(d);
+    (*out)[t.name()] = tp;
+  }
+}
+
 void collectOnnxShapes(const onnx::GraphProto& g, std::map<std::string, Shape>* out) {
   for (const auto& vi : g.value_info()) {
     if (!vi.type().has_tensor_type() || !vi.type().tensor_type().has_shape()) continue;
@@ -163,6 +177,7 @@ Expected<ImportResult> importModel(onnx::ModelProto& model, const std::string& m
   if (opsets.count("") && opsets[""] < 1) return invalid(fmt::format("opset version {} is invalid", opsets[""]));
 
   EMLC_TRY(applyInputShapes(model, opt));
+  EMLC_TRY(checkFunctionRecursion(model));  // before ONNX's checker and inference, which would not terminate
 
   bool has_external = false;
   for (const auto& t : model.graph().initializer())
@@ -182,6 +197,17 @@ Expected<ImportResult> importModel(onnx::ModelProto& model, const std::string& m
   } catch (const std::exception&) {
     // emlc infers every shape itself; ONNX's result is only a cross-check.
   }
+  // Function calls become their bodies (see onnx/functions.h); context-
+  // dependent bodies are built from the model's declared types.
+  std::map<std::string, onnx::TypeProto> declaredTypes;
+  collectDeclaredTypes(model.graph(), &declaredTypes);
+  EMLC_ASSIGN(FlatGraph flat, inlineFunctions(
+                                     model, opsets,
+                                     [&](const std::string& domain, const std::string& op) {
+                                       return findOp(domain, op) != nullptr && !opt.inline_ops.count(op);
+                                     },
+                                     declaredTypes));
+  result.inlined_calls = flat.inlined_calls;
 
   const onnx::GraphProto& gp = model.graph();
   Graph& g = result.graph;
@@ -252,13 +278,13 @@ Expected<ImportResult> importModel(onnx::ModelProto& model, const std::string& m
     g.inputs.push_back(id);
   }
 
-  for (int ni = 0; ni < gp.node_size(); ++ni) {
-    const onnx::NodeProto& np = gp.node(ni);
+  for (const FlatNode& fn : flat.nodes) {
+    const onnx::NodeProto& np = *fn.node;
     std::string domain = isDefaultDomain(np.domain()) ? "" : np.domain();
-    std::string where = np.name().empty() ? fmt::format("node #{} ({})", ni, np.op_type())
-                                          : fmt::format("node '{}' ({})", np.name(), np.op_type());
-    if (!opsets.count(domain))
-      return invalid(fmt::format("{}: domain '{}' is not imported by the model", where, np.domain()));
+    const std::string& where = fn.where;
+    if (domain.empty() && fn.opset > kMaxOpset)
+      return unsupported(fmt::format("{}: uses opset {} of the default domain; emlc supports up to {}", where,
+                                     fn.opset, kMaxOpset));
     if (domain.empty() && np.op_type() == "Constant") {
       if (np.output_size() != 1) return invalid(where + ": Constant must have one output");
       auto h = constantValue(np, model_dir, opt.max_tensor_bytes);
@@ -270,7 +296,7 @@ Expected<ImportResult> importModel(onnx::ModelProto& model, const std::string& m
     n.name = np.name();
     n.op_type = np.op_type();
     n.domain = domain;
-    n.opset = opsets[domain];
+    n.opset = fn.opset;
     for (const auto& in : np.input()) {
       if (in.empty()) { n.inputs.push_back(kNoTensor); continue; }
       auto it = byName.find(in);

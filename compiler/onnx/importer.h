@@ -3,11 +3,13 @@
 // Contract: on success the Graph holds every initializer and Constant node
 // as a constant tensor, every runtime input with a fully static shape, and
 // the model's nodes in topological order with attributes converted and each
-// node's opset recorded. Nothing is inferred yet (see passes/infer.h).
+// node's opset recorded. Calls of ONNX functions are replaced by the
+// functions' bodies (onnx/functions.h). Nothing is inferred yet (see passes/infer.h).
 // Errors name the offending tensor/node. Never throws.
 #pragma once
 
 #include <map>
+#include <set>
 #include <string>
 
 #include "ir/graph.h"
@@ -38,6 +40,9 @@ struct ImportOptions {
   // runs on trusted inputs (the conformance suite). emlc infers every shape
   // itself either way.
   bool onnx_shape_check = false;
+  // Standard ops to inline from their ONNX function body even though emlc
+  // has a kernel for them (tests compare the two; see onnx/functions.h).
+  std::set<std::string> inline_ops;
 };
 
 struct ImportResult {
@@ -45,6 +50,9 @@ struct ImportResult {
   // Shapes ONNX's shape inference found for intermediate tensors, by name;
   // used to cross-check emlc's own inference.
   std::map<std::string, Shape> onnx_shapes;
+  // Function calls inlined (model-local functions and function-bodied
+  // standard ops emlc has no kernel for; see onnx/functions.h).
+  int inlined_calls = 0;
 };
 
 // Reads and parses a model file.

@@ -363,6 +363,10 @@ Status lowerNhwc(Lowering& l, const ConvPlan& plan) {
 template <Kind K>
 class ConvOp final : public Op {
  public:
+  OpDoc doc() const override {
+    if (K == Kind::Integer) return {"int8, uint8 (int32 out)", "1-D to 3-D; a single (per-tensor) zero point"};
+    return {doc::kFloat, K == Kind::Transpose ? "1-D to 3-D" : "1-D to 3-D (groups, depthwise, dilations, all auto_pad modes)"};
+  }
   Status infer(Node& n, Graph& g) const override {
     EMLC_ASSIGN(ConvPlan plan, planConv(n, g, K));
     if (K != Kind::Integer) EMLC_TRY(fusedActivation(n).status());

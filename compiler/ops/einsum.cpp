@@ -136,6 +136,7 @@ Expected<EinsumPlan> planEinsum(const Node& n, const Graph& g) {
 
 class EinsumOp final : public Op {
  public:
+  OpDoc doc() const override { return {doc::kNumeric, "any equation (explicit or implicit output, ellipsis)"}; }
   Status infer(Node& n, Graph& g) const override {
     if (n.inputs.empty()) return invalid("needs at least one input");
     for (size_t i = 0; i < n.inputs.size(); ++i) {

@@ -60,6 +60,7 @@ template <> rt::HardSigmoid makeUnary(const Node& n) {
 }
 template <> rt::ThresholdedRelu makeUnary(const Node& n) { return {n.attrFloat("alpha", 1.0f)}; }
 template <> rt::Shrink makeUnary(const Node& n) { return {n.attrFloat("bias", 0.0f), n.attrFloat("lambd", 0.5f)}; }
+template <> rt::Gelu makeUnary(const Node& n) { return {n.attrString("approximate", "none") == "tanh" ? 1 : 0}; }
 template <> rt::IsInf makeUnary(const Node& n) {
   return {static_cast<int32_t>(n.attrInt("detect_positive", 1)),
           static_cast<int32_t>(n.attrInt("detect_negative", 1))};
@@ -69,10 +70,22 @@ template <> rt::IsInf makeUnary(const Node& n) {
 template <class F, Types K, bool BoolOut = false>
 class Unary final : public Op {
  public:
+  OpDoc doc() const override {
+    const char* t = K == Types::Float ? doc::kFloat : K == Types::Signed ? doc::kSigned
+                    : K == Types::Numeric ? doc::kNumeric : K == Types::Bool ? "bool" : doc::kInteger;
+    if constexpr (std::is_same_v<F, rt::Gelu>)
+      return {t, "opset 20's op; also fused from the erf and tanh forms older exports write out"};
+    if constexpr (std::is_same_v<F, rt::Mish>) return {t, "opset 18's op; also fused from x * Tanh(Softplus(x))"};
+    return {t, ""};
+  }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 1, 1));
     TensorType t = g.inType(n, 0);
     EMLC_TRY(checkTypes(t.dtype, K));
+    if constexpr (std::is_same_v<F, rt::Gelu>) {
+      const std::string a = n.attrString("approximate", "none");
+      if (a != "none" && a != "tanh") return invalid(fmt::format("approximate must be none or tanh, is '{}'", a));
+    }
     if (BoolOut) t.dtype = DType::Bool;
     setOut(g, n, 0, t);
     return Status::ok();
@@ -141,6 +154,16 @@ class Binary final : public Op {
   }
 
  public:
+  OpDoc doc() const override {
+    switch (K) {
+      case BinKind::Float: return {doc::kFloat, ""};
+      case BinKind::Compare: return {doc::kAll, ""};
+      case BinKind::Logical: return {"bool", ""};
+      case BinKind::Bitwise: return {doc::kInteger, ""};
+      case BinKind::Pow: return {doc::kNumeric, "base and exponent types may differ"};
+      default: return {doc::kNumeric, ""};
+    }
+  }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 2, 2));
     const TensorType& a = g.inType(n, 0);
@@ -238,6 +261,7 @@ class Binary final : public Op {
 // Mod: integer mod follows the divisor's sign unless fmod=1; floats need fmod=1.
 class ModOp final : public Op {
  public:
+  OpDoc doc() const override { return {doc::kNumeric, "floating-point inputs need fmod=1 (as ONNX requires)"}; }
   Status infer(Node& n, Graph& g) const override { return Binary<rt::Add, BinKind::Arith>().infer(n, g); }
   bool inPlace(const Node&, const Graph&, size_t) const override { return true; }  // binary()
   Status lower(Lowering& l) const override {
@@ -264,6 +288,7 @@ class ModOp final : public Op {
 
 class BitShiftOp final : public Op {
  public:
+  OpDoc doc() const override { return {doc::kInteger, ""}; }
   Status infer(Node& n, Graph& g) const override {
     std::string dir = n.attrString("direction", "");
     if (dir != "LEFT" && dir != "RIGHT") return invalid("direction must be LEFT or RIGHT");
@@ -294,6 +319,7 @@ class BitShiftOp final : public Op {
 template <class F, bool IsMean>
 class Variadic final : public Op {
  public:
+  OpDoc doc() const override { return {IsMean ? doc::kFloat : doc::kNumeric, ""}; }
   Status infer(Node& n, Graph& g) const override {
     if (n.inputs.empty()) return invalid("needs at least one input");
     const TensorType& a = g.inType(n, 0);
@@ -347,6 +373,7 @@ class Variadic final : public Op {
 
 class ClipOp final : public Op {
  public:
+  OpDoc doc() const override { return {doc::kNumeric, "before opset 11: float32 only"}; }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 1, 3));
     const TensorType& x = g.inType(n, 0);
@@ -396,6 +423,7 @@ class ClipOp final : public Op {
 
 class WhereOp final : public Op {
  public:
+  OpDoc doc() const override { return {doc::kAll, ""}; }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 3, 3));
     if (g.inType(n, 0).dtype != DType::Bool) return invalid("condition must be bool");
@@ -425,6 +453,7 @@ class WhereOp final : public Op {
 
 class CastOp final : public Op {
  public:
+  OpDoc doc() const override { return {doc::kAll, "no float16, bfloat16 or string"}; }
   explicit CastOp(bool like) : like_(like) {}
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, like_ ? 2 : 1, like_ ? 2 : 1));
@@ -475,6 +504,8 @@ EMLC_UNARY(HardSigmoid, rt::HardSigmoid, Types::Float)
 EMLC_UNARY(HardSwish, rt::HardSwish, Types::Float)
 EMLC_UNARY(Softplus, rt::Softplus, Types::Float)
 EMLC_UNARY(Softsign, rt::Softsign, Types::Float)
+EMLC_UNARY(Mish, rt::Mish, Types::Float)
+EMLC_UNARY(Gelu, rt::Gelu, Types::Float)
 EMLC_UNARY(ThresholdedRelu, rt::ThresholdedRelu, Types::Float)
 EMLC_UNARY(Shrink, rt::Shrink, Types::Numeric)
 EMLC_UNARY(Exp, rt::Exp, Types::Float)

@@ -82,6 +82,7 @@ Expected<int32_t> reduction(const Node& n, DType t) {
 
 class GatherOp final : public Op {
  public:
+  OpDoc doc() const override { return {doc::kAll, "indices int32/int64; out-of-range runtime indices are clamped"}; }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 2, 2));
     const TensorType& x = g.inType(n, 0);
@@ -154,6 +155,7 @@ rt::ElementsParams elementsParams(const Shape& data, const Shape& idx, int64_t a
 
 class GatherElementsOp final : public Op {
  public:
+  OpDoc doc() const override { return {doc::kAll, "indices int32/int64; out-of-range runtime indices are clamped"}; }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 2, 2));
     EMLC_TRY(checkElements(n, g, false).status());
@@ -179,6 +181,9 @@ class GatherElementsOp final : public Op {
 
 class ScatterElementsOp final : public Op {
  public:
+  OpDoc doc() const override {
+    return {doc::kAll, "indices int32/int64, clamped; no reduction on bool"};
+  }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 3, 3));
     EMLC_TRY(checkElements(n, g, true).status());
@@ -246,6 +251,7 @@ Status checkNdIndices(const Graph& g, const Node& n, const rt::GatherNDParams& p
 
 class GatherNDOp final : public Op {
  public:
+  OpDoc doc() const override { return {doc::kAll, "indices int32/int64, clamped"}; }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 2, 2));
     const TensorType& x = g.inType(n, 0);
@@ -277,6 +283,7 @@ class GatherNDOp final : public Op {
 
 class ScatterNDOp final : public Op {
  public:
+  OpDoc doc() const override { return {doc::kAll, "indices int32/int64, clamped; no reduction on bool"}; }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 3, 3));
     const TensorType& x = g.inType(n, 0);
@@ -314,6 +321,7 @@ class ScatterNDOp final : public Op {
 
 class OneHotOp final : public Op {
  public:
+  OpDoc doc() const override { return {doc::kAll, "depth must be a compile-time constant"}; }
   bool needsConstInput(const Node&, size_t k) const override { return k == 1; }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 3, 3));
@@ -366,6 +374,7 @@ class OneHotOp final : public Op {
 // With a constant condition, Compress is a Gather with constant indices.
 class CompressOp final : public Op {
  public:
+  OpDoc doc() const override { return {doc::kAll, "condition must be a compile-time constant (it fixes the output shape)"}; }
   bool needsConstInput(const Node&, size_t k) const override { return k == 1; }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 2, 2));
@@ -427,6 +436,7 @@ class CompressOp final : public Op {
 
 class ReverseSequenceOp final : public Op {
  public:
+  OpDoc doc() const override { return {doc::kAll, "sequence lengths are clamped to the axis size"}; }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 2, 2));
     const TensorType& x = g.inType(n, 0);
@@ -463,6 +473,7 @@ class ReverseSequenceOp final : public Op {
 
 class TriluOp final : public Op {
  public:
+  OpDoc doc() const override { return {doc::kAll, "k must be a compile-time constant"}; }
   bool needsConstInput(const Node&, size_t k) const override { return k == 1; }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 1, 2));
@@ -502,6 +513,7 @@ class TriluOp final : public Op {
 
 class CumSumOp final : public Op {
  public:
+  OpDoc doc() const override { return {doc::kNumeric, "axis must be a compile-time constant"}; }
   bool needsConstInput(const Node&, size_t k) const override { return k == 1; }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 2, 2));

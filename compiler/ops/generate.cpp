@@ -34,6 +34,7 @@ int32_t i32(int64_t v) { return static_cast<int32_t>(v); }
 
 class ConstantOfShapeOp final : public Op {
  public:
+  OpDoc doc() const override { return {doc::kAll, "shape must be a compile-time constant"}; }
   bool needsConstInput(const Node&, size_t k) const override { return k == 0; }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 1, 1));
@@ -72,6 +73,7 @@ class ConstantOfShapeOp final : public Op {
 
 class RangeOp final : public Op {
  public:
+  OpDoc doc() const override { return {"float, int16, int32, int64", "start, limit and delta must be compile-time constants"}; }
   bool needsConstInput(const Node&, size_t k) const override { return k <= 2; }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 3, 3));
@@ -141,6 +143,7 @@ class RangeOp final : public Op {
 
 class EyeLikeOp final : public Op {
  public:
+  OpDoc doc() const override { return {doc::kAll, ""}; }
   bool shapeOnly() const override { return true; }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 1, 1));

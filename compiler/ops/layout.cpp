@@ -86,6 +86,7 @@ std::vector<int64_t> transposePerm(const Node& n, int64_t rank) {
 
 class TransposeOp final : public Op {
  public:
+  OpDoc doc() const override { return {doc::kAll, ""}; }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 1, 1));
     const TensorType& x = g.inType(n, 0);
@@ -115,6 +116,7 @@ class TransposeOp final : public Op {
 // Both are a reshape to 6-d, a transpose and a reshape back.
 class DepthSpaceOp final : public Op {
  public:
+  OpDoc doc() const override { return {doc::kAll, ""}; }
   explicit DepthSpaceOp(bool toSpace) : toSpace_(toSpace) {}
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 1, 1));
@@ -161,6 +163,7 @@ class DepthSpaceOp final : public Op {
 
 class SliceOp final : public Op {
  public:
+  OpDoc doc() const override { return {doc::kAll, "starts, ends, axes and steps must be compile-time constants"}; }
   bool needsConstInput(const Node& n, size_t k) const override { return n.opset >= 10 && k >= 1; }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 1, 5));
@@ -251,6 +254,7 @@ class SliceOp final : public Op {
 
 class ExpandOp final : public Op {
  public:
+  OpDoc doc() const override { return {doc::kAll, "shape must be a compile-time constant"}; }
   bool needsConstInput(const Node&, size_t k) const override { return k == 1; }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 2, 2));
@@ -288,6 +292,7 @@ int64_t concatAxis(const Node& n) {
 
 class ConcatOp final : public Op {
  public:
+  OpDoc doc() const override { return {doc::kAll, "inputs of different quantization are refused"}; }
   Status infer(Node& n, Graph& g) const override {
     if (n.inputs.empty()) return invalid("needs at least one input");
     for (TensorId x : n.inputs)
@@ -344,6 +349,7 @@ class ConcatOp final : public Op {
 
 class SplitOp final : public Op {
  public:
+  OpDoc doc() const override { return {doc::kAll, "split sizes must be compile-time constants; every output must be used"}; }
   bool needsConstInput(const Node& n, size_t k) const override { return n.opset >= 13 && k == 1; }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 1, 2));
@@ -424,6 +430,9 @@ class SplitOp final : public Op {
 
 class PadOp final : public Op {
  public:
+  OpDoc doc() const override {
+    return {doc::kAll, "pads and axes must be compile-time constants; modes constant, reflect, edge (not wrap)"};
+  }
   bool needsConstInput(const Node& n, size_t k) const override { return n.opset >= 11 && (k == 1 || k == 3); }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 1, 4));
@@ -535,6 +544,7 @@ class PadOp final : public Op {
 
 class TileOp final : public Op {
  public:
+  OpDoc doc() const override { return {doc::kAll, "repeats must be a compile-time constant; opset 6 and later"}; }
   bool needsConstInput(const Node& n, size_t k) const override { return n.opset >= 6 && k == 1; }
   Status infer(Node& n, Graph& g) const override {
     if (n.opset < 6) return unsupported("Tile before opset 6 (tiles/axis inputs) is not supported");

@@ -20,6 +20,7 @@ Expected<int32_t> reductionCode(const Node& n) {
 template <bool IsSCE>
 class LossOp final : public Op {
  public:
+  OpDoc doc() const override { return {doc::kFloat, "labels int32/int64"}; }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 2, 3));
     const TensorType& x = g.inType(n, 0);

@@ -159,6 +159,9 @@ Status lowerPackedGemm(Lowering& l, const rt::GemmParams& gp) {
 
 class GemmOp final : public Op {
  public:
+  OpDoc doc() const override {
+    return {"float, int32, int64, uint32, uint64", "integer Gemm: whole-number alpha and beta"};
+  }
   Status infer(Node& n, Graph& g) const override {
     EMLC_ASSIGN(GemmPlan plan, planGemm(n, g));
     EMLC_TRY(checkActivation(n, g));
@@ -267,6 +270,10 @@ Expected<MatMulPlan> planMatMul(const Node& n, const Graph& g, bool integer) {
 template <bool Integer>
 class MatMulOp final : public Op {
  public:
+  OpDoc doc() const override {
+    if (Integer) return {"int8, uint8 (int32 out)", "a single (per-tensor) zero point per input"};
+    return {"float, int32, int64, uint32, uint64", "batched, with broadcasting"};
+  }
   Status infer(Node& n, Graph& g) const override {
     EMLC_ASSIGN(MatMulPlan plan, planMatMul(n, g, Integer));
     if (Integer && hasFusedActivation(n)) return invalid("MatMulInteger has no fused activation");

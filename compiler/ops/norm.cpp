@@ -1,5 +1,5 @@
 // Normalisation ops: BatchNormalization (inference form), InstanceNormalization,
-// LayerNormalization, LRN, MeanVarianceNormalization.
+// LayerNormalization, LRN, MeanVarianceNormalization, LpNormalization.
 //
 // BatchNormalization's scale/bias/mean/var may be runtime tensors; the kernel
 // derives the per-channel multiplier and offset itself (when they are
@@ -59,6 +59,7 @@ Status checkEpsilon(const Node& n) {
 
 class BatchNormOp final : public Op {
  public:
+  OpDoc doc() const override { return {doc::kFloat, "inference mode only (training_mode=0, output Y only)"}; }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 5, 5));
     // Training mode: statistics from the batch and updated running
@@ -113,6 +114,7 @@ class BatchNormOp final : public Op {
 
 class InstanceNormOp final : public Op {
  public:
+  OpDoc doc() const override { return {doc::kFloat, ""}; }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 3, 3));
     EMLC_TRY(checkEpsilon(n));
@@ -163,6 +165,9 @@ Expected<int32_t> repeatSize(const Shape& x, size_t axis, const TensorType& t, c
 
 class LayerNormOp final : public Op {
  public:
+  OpDoc doc() const override {
+    return {doc::kFloat, "Scale/B broadcast over the trailing normalised axes only; also fused from the opset < 17 pattern"};
+  }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 2, 3));
     EMLC_TRY(checkEpsilon(n));
@@ -220,6 +225,7 @@ class LayerNormOp final : public Op {
 
 class LrnOp final : public Op {
  public:
+  OpDoc doc() const override { return {doc::kFloat, "size up to 65535"}; }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 1, 1));
     const TensorType& x = g.inType(n, 0);
@@ -266,6 +272,7 @@ Expected<std::vector<bool>> mvnAxes(const Node& n, int64_t rank) {
 
 class MvnOp final : public Op {
  public:
+  OpDoc doc() const override { return {doc::kFloat, ""}; }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 1, 1));
     const TensorType& x = g.inType(n, 0);
@@ -317,8 +324,44 @@ class MvnOp final : public Op {
   }
 };
 
+// ---- LpNormalization --------------------------------------------------------
+
+class LpNormOp final : public Op {
+ public:
+  OpDoc doc() const override { return {doc::kFloat, "p = 1 or 2; a zero norm gives 0"}; }
+  Status infer(Node& n, Graph& g) const override {
+    EMLC_TRY(requireInputs(n, 1, 1));
+    const TensorType& x = g.inType(n, 0);
+    EMLC_TRY(requireDType(x, {DType::F32, DType::F64}, "input"));
+    EMLC_TRY(checkShape(x.shape, "input"));
+    if (x.rank() < 1) return invalid("input must have rank >= 1");
+    EMLC_TRY(normAxis(n.attrInt("axis", -1), x.rank()).status());
+    const int64_t pn = n.attrInt("p", 2);
+    if (pn != 1 && pn != 2) return invalid(fmt::format("p must be 1 or 2, is {}", pn));
+    setOut(g, n, 0, typeOf(x.dtype, x.shape));
+    return Status::ok();
+  }
+  // lp_norm(): each line's norm is read before the line is written.
+  bool inPlace(const Node&, const Graph&, size_t k) const override { return k == 0; }
+
+  Status lower(Lowering& l) const override {
+    const Shape& s = l.inType(0).shape;
+    EMLC_ASSIGN(int64_t axis, normAxis(l.node().attrInt("axis", -1), static_cast<int64_t>(s.size())));
+    rt::LpNormParams p{};
+    p.outer = static_cast<int32_t>(prod(s, 0, static_cast<size_t>(axis)));
+    p.len = static_cast<int32_t>(s[static_cast<size_t>(axis)]);
+    p.inner = static_cast<int32_t>(prod(s, static_cast<size_t>(axis) + 1, s.size()));
+    p.p = static_cast<int32_t>(l.node().attrInt("p", 2));
+    return dispatchFloat(l.inType(0).dtype, [&](auto z) -> Status {
+      using T = decltype(z);
+      return l.call(kernelName<T>("lp_norm"), &rt::lp_norm<T>, p, l.in<T>(0), l.out<T>(0));
+    });
+  }
+};
+
 }  // namespace
 
+const Op& op_LpNormalization() { static const LpNormOp op; return op; }
 const Op& op_BatchNormalization() { static const BatchNormOp op; return op; }
 const Op& op_InstanceNormalization() { static const InstanceNormOp op; return op; }
 const Op& op_LayerNormalization() { static const LayerNormOp op; return op; }

@@ -13,6 +13,18 @@
 
 namespace emlc {
 
+// What `emlc list-ops` and README's operator table say about an op, kept in
+// the op's class (one place per op). `types` uses the short names of
+// kOpTypeLegend; `limits` says, for users, what emlc does not support or
+// needs to be a compile-time constant ("" when nothing beyond ONNX's
+// definition applies).
+struct OpDoc {
+  std::string types;
+  std::string limits;
+};
+inline constexpr const char* kOpTypeLegend =
+    "float = float32, float64; int = int8, int16, int32, int64; uint = uint8, uint16, uint32, uint64";
+
 class Op {
  public:
   virtual ~Op() = default;
@@ -83,11 +95,17 @@ class Op {
     (void)n; (void)k;
     return false;
   }
+
+  // Element types and limits for the documentation (see OpDoc).
+  virtual OpDoc doc() const { return {}; }
 };
 
 // The registry (ops/registry.cpp, filled from ops.def). nullptr if unknown.
 const Op* findOp(const std::string& domain, const std::string& op_type);
 // All registered op types, sorted (for README's table and `emlc --list-ops`).
 std::vector<std::string> registeredOps();
+// The operator table: a Markdown table (README.md) or plain text
+// (`emlc list-ops`), one row per op with its OpDoc.
+std::string operatorTable(bool markdown);
 
 }  // namespace emlc

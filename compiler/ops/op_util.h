@@ -90,6 +90,15 @@ Status dispatchFloat(DType t, F&& f) {
   }
 }
 
+// Element-type sets for OpDoc::types (names of kOpTypeLegend).
+namespace doc {
+inline constexpr const char* kFloat = "float";
+inline constexpr const char* kSigned = "float, int";
+inline constexpr const char* kNumeric = "float, int, uint";
+inline constexpr const char* kAll = "float, int, uint, bool";
+inline constexpr const char* kInteger = "int, uint";
+}  // namespace doc
+
 // fmt helper: "emlc::rt::NAME<float, int64_t>".
 template <class... T>
 std::string kernelName(const char* name) {

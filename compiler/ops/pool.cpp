@@ -215,6 +215,9 @@ class PoolOp final : public Op {
   bool supportsLayout(const Node& n, const Graph& g, Layout l, std::vector<bool>* layout_inputs) const override {
     return poolLayout(n, g, l, layout_inputs, K != PoolKind::Lp && nhwcPool(n, g, false));
   }
+  OpDoc doc() const override {
+    return {K == PoolKind::Max ? "float, int8, uint8" : doc::kFloat, "1-D to 3-D"};
+  }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 1, 1));
     EMLC_ASSIGN(PoolGeom geo, poolGeometry(g, n, K));
@@ -274,6 +277,7 @@ class GlobalPoolOp final : public Op {
   bool supportsLayout(const Node& n, const Graph& g, Layout l, std::vector<bool>* layout_inputs) const override {
     return poolLayout(n, g, l, layout_inputs, K != PoolKind::Lp && nhwcPool(n, g, true));
   }
+  OpDoc doc() const override { return {doc::kFloat, ""}; }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 1, 1));
     const TensorType& x = g.inType(n, 0);

@@ -109,6 +109,9 @@ rt::ReduceParams reduceParams(const Shape& in, const std::vector<bool>& reduced)
 template <class F, bool FloatOnly = false>
 class ReduceOp final : public Op {
  public:
+  OpDoc doc() const override {
+    return {FloatOnly ? doc::kFloat : doc::kNumeric, "axes (when an input) must be a compile-time constant"};
+  }
   Status infer(Node& n, Graph& g) const override {
     if (n.inputs.empty() || n.in(0) == kNoTensor) return invalid("input 0 is missing");
     const TensorType& x = g.inType(n, 0);
@@ -147,6 +150,7 @@ class ReduceOp final : public Op {
 template <bool IsMax>
 class ArgOp final : public Op {
  public:
+  OpDoc doc() const override { return {doc::kNumeric, ""}; }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 1, 1));
     const TensorType& x = g.inType(n, 0);

@@ -364,6 +364,10 @@ AxisTable axisTable(const ResizeConfig& c, size_t a, int64_t in, int64_t out) {
 
 class ResizeOp final : public Op {
  public:
+  OpDoc doc() const override {
+    return {doc::kNumeric,
+            "scales/sizes (and roi) must be compile-time constants; linear and cubic on float only; no antialias"};
+  }
   Status infer(Node& n, Graph& g) const override {
     EMLC_ASSIGN(ResizeConfig c, parseResize(n, g));
     const TensorType& x = g.inType(n, 0);

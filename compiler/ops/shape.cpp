@@ -83,6 +83,7 @@ class ViewOp : public Op {
 
 class ReshapeOp final : public ViewOp {
  public:
+  OpDoc doc() const override { return {doc::kAll, "shape must be a compile-time constant; a view (no copy)"}; }
   bool needsConstInput(const Node& n, size_t k) const override { return n.opset >= 5 && k == 1; }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 1, n.opset < 5 ? 1 : 2));
@@ -147,6 +148,7 @@ class ReshapeOp final : public ViewOp {
 
 class FlattenOp final : public ViewOp {
  public:
+  OpDoc doc() const override { return {doc::kAll, "a view (no copy)"}; }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 1, 1));
     const TensorType& x = g.inType(n, 0);
@@ -170,6 +172,7 @@ class FlattenOp final : public ViewOp {
 
 class SqueezeOp final : public ViewOp {
  public:
+  OpDoc doc() const override { return {doc::kAll, "axes must be a compile-time constant; a view (no copy)"}; }
   bool needsConstInput(const Node& n, size_t k) const override { return n.opset >= 13 && k == 1; }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 1, n.opset >= 13 ? 2 : 1));
@@ -199,6 +202,7 @@ class SqueezeOp final : public ViewOp {
 
 class UnsqueezeOp final : public ViewOp {
  public:
+  OpDoc doc() const override { return {doc::kAll, "axes must be a compile-time constant; a view (no copy)"}; }
   bool needsConstInput(const Node& n, size_t k) const override { return n.opset >= 13 && k == 1; }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, n.opset >= 13 ? 2 : 1, n.opset >= 13 ? 2 : 1));
@@ -226,6 +230,7 @@ class UnsqueezeOp final : public ViewOp {
 
 class IdentityOp final : public ViewOp {
  public:
+  OpDoc doc() const override { return {doc::kAll, "tensors only (no sequences or optionals); a view"}; }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 1, 1));
     const TensorType& x = g.inType(n, 0);
@@ -239,6 +244,7 @@ class IdentityOp final : public ViewOp {
 // true (all kept). Training mode is supported only with ratio 0 (identity).
 class DropoutOp final : public ViewOp {
  public:
+  OpDoc doc() const override { return {doc::kAll, "inference only (training_mode must be a constant false); a view"}; }
   bool needsConstInput(const Node& n, size_t k) const override { return n.opset >= 12 && (k == 1 || k == 2); }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 1, n.opset >= 12 ? 3 : 1));
@@ -302,6 +308,7 @@ class ShapeQueryOp : public Op {
 
 class ShapeOp final : public ShapeQueryOp {
  public:
+  OpDoc doc() const override { return {doc::kAll, "always folded to a constant"}; }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 1, 1));
     setOut(g, n, 0, plainType(DType::I64, Shape{static_cast<int64_t>(values(n, g.inType(n, 0)).size())}));
@@ -328,6 +335,7 @@ class ShapeOp final : public ShapeQueryOp {
 
 class SizeOp final : public ShapeQueryOp {
  public:
+  OpDoc doc() const override { return {doc::kAll, "always folded to a constant"}; }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 1, 1));
     setOut(g, n, 0, plainType(DType::I64, Shape{}));

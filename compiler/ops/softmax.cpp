@@ -40,6 +40,7 @@ Expected<rt::SoftmaxParams> softmaxParams(const Node& n, const Shape& s) {
 template <SoftKind K>
 class SoftmaxOp final : public Op {
  public:
+  OpDoc doc() const override { return {doc::kFloat, ""}; }
   Status infer(Node& n, Graph& g) const override {
     EMLC_TRY(requireInputs(n, 1, 1));
     const TensorType& x = g.inType(n, 0);

@@ -41,6 +41,7 @@ Expected<TopKConfig> parseTopK(const Node& n, const Graph& g) {
 
 class TopKOp final : public Op {
  public:
+  OpDoc doc() const override { return {doc::kNumeric, "K must be a compile-time constant"}; }
   Status infer(Node& n, Graph& g) const override {
     if (n.in(0) == kNoTensor) return invalid("input 0 is missing");
     const TensorType& x = g.inType(n, 0);

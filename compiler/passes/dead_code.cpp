@@ -1,5 +1,5 @@
-// Dead-node removal: drops nodes none of whose outputs reach a graph output,
-// and constants nothing reads.
+// Dead-node removal: drops nodes none of whose outputs reach a graph output
+// (or a state's next value), and constants nothing reads.
 #include "passes/dead_code.h"
 
 namespace emlc {
@@ -7,6 +7,7 @@ namespace emlc {
 Expected<bool> DeadCodePass::run(Graph& g, const PassOptions&) {
   std::vector<bool> needed(g.tensors.size(), false);
   for (TensorId o : g.outputs) needed[o] = true;
+  for (const StateLink& s : g.states) needed[s.next] = true;  // copied into the state after the run
   bool changed = false;
   for (size_t i = g.nodes.size(); i-- > 0;) {
     Node& n = g.nodes[i];

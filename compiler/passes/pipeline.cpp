@@ -8,6 +8,8 @@
 #include "passes/dead_code.h"
 #include "passes/fusion.h"
 #include "passes/layout.h"
+#include "passes/fuse_activations.h"
+#include "passes/fuse_layer_norm.h"
 #include "passes/pass.h"
 #include "passes/simplify.h"
 
@@ -18,6 +20,12 @@ std::vector<std::unique_ptr<Pass>> makePipeline() {
   std::vector<std::unique_ptr<Pass>> p;
   // First: removes what folding left unused so later passes see less.
   p.push_back(std::make_unique<DeadCodePass>());
+  // Exporter patterns: early, so later passes see one node
+  // (Gelu, Mish, LayerNormalization) instead of a chain of primitives.
+  // Recognises Gelu (erf and tanh forms) and Mish written out for old opsets.
+  p.push_back(std::make_unique<FuseActivationsPass>());
+  // Recognises LayerNormalization written out for opsets before 17.
+  p.push_back(std::make_unique<FuseLayerNormPass>());
   // Identity, inference Dropout, zero Pads, same-shape views: gone before
   // the pattern passes, so Conv -> Dropout -> BatchNormalization still folds.
   p.push_back(std::make_unique<IdentityRemovalPass>());

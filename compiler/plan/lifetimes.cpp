@@ -13,8 +13,9 @@ namespace emlc {
 
 namespace {
 
-// What fixes a group's home: a graph input or output.
-enum class Fixed { None, CallerIn, CallerOut, ArenaIn, ArenaOut };
+// What fixes a group's home: a graph input or output, or a streaming state
+// (arena bytes of its own, live over the whole run and between runs).
+enum class Fixed { None, CallerIn, CallerOut, ArenaIn, ArenaOut, State };
 
 bool isCaller(Fixed f) { return f == Fixed::CallerIn || f == Fixed::CallerOut; }
 
@@ -197,6 +198,20 @@ Expected<Lifetimes> analyzeLifetimes(const Graph& g, const std::vector<NodeId>& 
     G.fixed(id) = g.t(id).type.dtype == DType::F32 && !opt.io_in_arena ? Fixed::CallerOut : Fixed::ArenaOut;
     G.fixedIndex(id) = static_cast<int>(k);
   }
+  // States: live from the first step to the last and never written by a
+  // node (atEnd blocks in-place writes, Fixed blocks Concat slices), so no
+  // other buffer shares their bytes and they persist across runs. The next
+  // values live to the end of the run, when they are copied into the states.
+  for (const StateLink& st : g.states) {
+    runtime[static_cast<size_t>(st.value)] = 1;
+    G.fixed(st.value) = Fixed::State;
+    G.first(st.value) = 0;
+    G.last(st.value) = std::max(steps - 1, 0);
+    G.atEnd(st.value) = 1;
+    if (isConst(st.next)) continue;
+    G.last(st.next) = std::max(G.last(st.next), steps - 1);
+    G.atEnd(st.next) = 1;
+  }
   for (size_t i = 0; i < nt; ++i) {
     const TensorId id = static_cast<TensorId>(i);
     G.extent(id) = g.t(id).type.bytes();
@@ -369,12 +384,14 @@ ScheduleProblem scheduleProblem(const Graph& g, const std::vector<NodeHints>& hi
   p.scratch.assign(nn, 0);
   if (!L) return p;
   const Lifetimes& lt = L.value();
+  std::vector<char> isNext(g.tensors.size(), 0);
+  for (const StateLink& st : g.states) isNext[static_cast<size_t>(st.next)] = 1;
   for (const LogicalBuffer& b : lt.buffers) {
     p.value_size.push_back(alignUp(b.size, align));
     bool start = false, end = false;
     for (TensorId t : b.tensors) {
-      start = start || g.t(t).is_input;
-      end = end || g.t(t).is_output;
+      start = start || g.t(t).is_input || g.t(t).is_state;
+      end = end || g.t(t).is_output || g.t(t).is_state || isNext[static_cast<size_t>(t)];
     }
     p.value_at_start.push_back(start);
     p.value_at_end.push_back(end);

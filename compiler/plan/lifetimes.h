@@ -33,6 +33,9 @@
 // input and output lives in the arena (never in the caller's buffer); inputs
 // are live from step -1 (the pipeline writes them) and outputs up to step
 // `steps` (the pipeline reads them).
+//
+// States (Graph::states) are arena buffers live over every step that no node
+// writes; their next values live to the last step.
 #pragma once
 
 #include <string>

@@ -58,6 +58,19 @@ struct LeakyRelu {
   template <class V> void fields(V& v) const { v(alpha); }
   template <class T> T operator()(T x) const { return x >= T(0) ? x : T(alpha * x); }
 };
+// Mish (ONNX opset 18): x * tanh(softplus(x)).
+EMLC_RT_FUNCTOR0(Mish, x * std::tanh(Softplus{}(x)))
+// Gelu (ONNX opset 20): exact 0.5 x (1 + erf(x / sqrt 2)), or with
+// tanh = 1 the approximation 0.5 x (1 + tanh(sqrt(2 / pi) (x + 0.044715 x^3))).
+struct Gelu {
+  static constexpr const char* kName = "emlc::rt::Gelu";
+  int32_t tanh;
+  template <class V> void fields(V& v) const { v(tanh); }
+  template <class T> T operator()(T x) const {
+    if (tanh) return T(0.5) * x * (T(1) + std::tanh(T(0.7978845608028654) * (x + T(0.044715) * x * x * x)));
+    return T(0.5) * x * (T(1) + std::erf(x * T(0.7071067811865476)));
+  }
+};
 struct Elu {
   static constexpr const char* kName = "emlc::rt::Elu";
   float alpha;

@@ -201,6 +201,32 @@ inline void mvn(const MvnParams& p, const T* x, T* y) {
   }
 }
 
+// LpNormalization: y = x / ||x||_p along one axis (p = 1 or 2), the axis
+// described as [outer, len, inner] of the row-major shape. A zero norm gives
+// y = 0 (x is all zeros there).
+struct LpNormParams {
+  static constexpr const char* kName = "emlc::rt::LpNormParams";
+  int32_t outer, len, inner;
+  int32_t p;  // 1 or 2
+  template <class V> void fields(V& v) const { v(outer, len, inner, p); }
+};
+
+template <class T>
+inline void lp_norm(const LpNormParams& p, const T* x, T* y) {
+  for (int32_t o = 0; o < p.outer; ++o) {
+    for (int32_t i = 0; i < p.inner; ++i) {
+      const int32_t base = o * p.len * p.inner + i;
+      T s = T(0);
+      for (int32_t k = 0; k < p.len; ++k) {
+        const T v = x[base + k * p.inner];
+        s += p.p == 1 ? (v < T(0) ? T(-v) : v) : v * v;
+      }
+      const T norm = p.p == 1 ? s : T(std::sqrt(s));
+      for (int32_t k = 0; k < p.len; ++k) y[base + k * p.inner] = norm > T(0) ? T(x[base + k * p.inner] / norm) : T(0);
+    }
+  }
+}
+
 }  // namespace rt
 }  // namespace emlc
 

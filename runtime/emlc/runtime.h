@@ -29,6 +29,15 @@
 #include "topk.h"
 #include "loss.h"
 
+// recurrent family
+#include "rnn.h"
+
+// signal family
+#include "signal.h"
+
+// detection post-processing
+#include "nms.h"
+
 // end of kernel families
 
 #endif

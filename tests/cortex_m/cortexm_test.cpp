@@ -3,7 +3,11 @@
 // run under qemu-system-arm -M mps2-an386 with semihosting, and compared
 // with the same source built and run on the host, and with the reference.
 //
-// usage: emlc_cortexm_test MODEL_DIR WORK_DIR SUPPORT_DIR
+// usage: emlc_cortexm_test MODEL_DIR WORK_DIR SUPPORT_DIR [--stream]
+// --stream: a batch-first sequence model (input [1, T, F], output [1, T, C])
+// compiled with --stateful for one frame and run T times on the target, one
+// frame per call after NAME_reset_state(); the outputs must equal the
+// full-sequence reference.
 // The target may contract multiply-adds into FMA instructions, so target and
 // host agree to a normalised error of 1e-5 rather than bit for bit.
 #include <fmt/format.h>
@@ -17,6 +21,7 @@
 #include <sstream>
 
 #include "driver/compile.h"
+#include "onnx/onnx_pb.h"
 #include "ops/lowering.h"
 #include "support/npy.h"
 #include "support/output_dir.h"
@@ -67,8 +72,9 @@ double normErr(const std::vector<float>& a, const float* b, size_t n) {
 }  // namespace
 
 int main(int argc, char** argv) {
-  if (argc != 4) {
-    std::fprintf(stderr, "usage: emlc_cortexm_test MODEL_DIR WORK_DIR SUPPORT_DIR\n");
+  const bool stream = argc == 5 && std::string(argv[4]) == "--stream";
+  if (argc != 4 && !stream) {
+    std::fprintf(stderr, "usage: emlc_cortexm_test MODEL_DIR WORK_DIR SUPPORT_DIR [--stream]\n");
     return 2;
   }
   const std::string modelDir = argv[1], work = argv[2], support = fs::absolute(argv[3]).string();
@@ -78,6 +84,19 @@ int main(int argc, char** argv) {
   CompileOptions co;
   co.model_path = modelDir + "/model.onnx";
   co.name = name;
+  int64_t frames = 0;
+  if (stream) {
+    auto in0 = readNpy(modelDir + "/input_0.npy");
+    onnx::ModelProto proto;
+    if (!in0 || in0->type.rank() != 3 || !loadModelProto(co.model_path, uint64_t{1} << 30, &proto).isOk() ||
+        proto.graph().input_size() < 1) {
+      std::fprintf(stderr, "FAIL: --stream needs a model with one [1, T, F] input\n");
+      return 1;
+    }
+    frames = in0->type.shape[1];
+    co.import.input_shapes[proto.graph().input(0).name()] = {1, 1, in0->type.shape[2]};
+    co.state.recurrent = true;
+  }
   auto c = compileModel(co);
   if (!c) {
     std::fprintf(stderr, "FAIL: compile: %s\n", c.error().message.c_str());
@@ -100,7 +119,8 @@ int main(int argc, char** argv) {
     h += "};\n";
     std::ofstream(work + "/input_data.h") << h;
   }
-  const std::string defs = fmt::format("-DEMLC_MODEL={0} -DEMLC_MODEL_HEADER='\"{0}.h\"' -I{1} -I{2}", name, gen, work);
+  const std::string defs = fmt::format("-DEMLC_MODEL={0} -DEMLC_MODEL_HEADER='\"{0}.h\"' -I{1} -I{2}{3}", name, gen, work,
+                                       stream ? fmt::format(" -DEMLC_FRAMES={}", frames) : "");
   const std::string arm = "-mcpu=cortex-m4 -mfpu=fpv4-sp-d16 -mfloat-abi=hard -mthumb";
   const std::string strict = "-std=c++17 -O2 -Wall -Wextra -Werror -fno-exceptions -fno-rtti -ffunction-sections -fdata-sections";
   std::string objs;
@@ -144,8 +164,9 @@ int main(int argc, char** argv) {
   size_t arg = 0;
   for (size_t i = 1; i < n; ++i)
     if (target[i] > target[arg]) arg = i;
-  std::printf("Cortex-M4F (QEMU mps2-an386): %zu outputs, argmax %zu; normalised error vs host %.3g, vs reference %.3g\n",
-              n, arg, eTH, eRef);
+  std::printf("Cortex-M4F (QEMU mps2-an386): %zu outputs%s, argmax %zu; normalised error vs host %.3g, vs reference "
+              "%.3g\n",
+              n, stream ? fmt::format(" ({} frames, one run each)", frames).c_str() : "", arg, eTH, eRef);
   if (!(eTH <= 1e-5) || !(eRef <= 1e-4)) {
     std::fprintf(stderr, "FAIL: Cortex-M output differs\n");
     return 1;

@@ -3,7 +3,9 @@
 // text goes out through semihosting; with -DEMLC_HOST through stdout, so the
 // same source gives directly comparable host and target transcripts.
 // Build with -DEMLC_MODEL=<name> -DEMLC_MODEL_HEADER='"<name>.h"' and an
-// input_data.h defining `static const float kInput[]`.
+// input_data.h defining `static const float kInput[]`. With -DEMLC_FRAMES=T
+// the model is a streaming one (emlc --stateful): kInput holds T frames, and
+// the model runs once per frame after NAME_reset_state().
 #include <stdint.h>
 #include <string.h>
 
@@ -22,7 +24,10 @@ extern "C" void emlc_semihost_write(const char* s);
 static void out(const char* s) { emlc_semihost_write(s); }
 #endif
 
-static float output[MODEL_FN(_OUTPUT0_SIZE)];
+#ifndef EMLC_FRAMES
+#define EMLC_FRAMES 1
+#endif
+static float output[EMLC_FRAMES * MODEL_FN(_OUTPUT0_SIZE)];
 
 static void hex(uint32_t v, char* buf) {
   for (int i = 7; i >= 0; --i) {
@@ -34,11 +39,15 @@ static void hex(uint32_t v, char* buf) {
 }
 
 int main() {
-  const float* in[1] = {kInput};
-  float* outs[1] = {output};
-  int rc = MODEL_FN(_run_f32)(in, outs);
+  MODEL_FN(_reset_state)();
+  int rc = 0;
+  for (unsigned t = 0; t < EMLC_FRAMES && rc == 0; ++t) {
+    const float* in[1] = {kInput + t * MODEL_FN(_INPUT0_SIZE)};
+    float* outs[1] = {output + t * MODEL_FN(_OUTPUT0_SIZE)};
+    rc = MODEL_FN(_run_f32)(in, outs);
+  }
   char buf[16];
-  for (unsigned i = 0; i < MODEL_FN(_OUTPUT0_SIZE); ++i) {
+  for (unsigned i = 0; i < EMLC_FRAMES * MODEL_FN(_OUTPUT0_SIZE); ++i) {
     uint32_t bits;
     memcpy(&bits, &output[i], 4);
     hex(bits, buf);
