@@ -31,6 +31,13 @@ const char* dtypeMacro(DType t) {
   }
 }
 
+// An int8/uint8 input or output quantized per tensor: NAME_run_f32
+// quantizes/dequantizes it at the boundary instead of casting.
+bool boundaryQuantized(const TensorType& t) {
+  return (t.dtype == DType::I8 || t.dtype == DType::U8) && t.quant.scale.size() == 1;
+}
+int32_t zeroPoint(const TensorType& t) { return t.quant.zero_point.empty() ? 0 : t.quant.zero_point[0]; }
+
 // Prints constant data as a C++ initializer list, 8 to 16 values per line.
 std::string constantValues(const Tensor& t) {
   std::vector<std::string> vals;
@@ -310,7 +317,12 @@ class Emitter final : public EmitSink {
       const Tensor& t = g_.t(g_.inputs[k]);
       const TensorStorage& s = p_.storage[static_cast<size_t>(g_.inputs[k])];
       const std::string arr = p_.arrayName(s.region);
-      if (f32)
+      if (f32 && boundaryQuantized(t.type))
+        body += fmt::format("{}emlc::rt::quantize_tensor<{}>(static_cast<const float*>(in[{}]), "
+                            "reinterpret_cast<{}*>({} + {}), {}, {}, {});\n",
+                            pre, dtypeCType(t.type.dtype), k, dtypeCType(t.type.dtype), arr, s.offset, t.type.numel(),
+                            floatLiteral(t.type.quant.scale[0]), zeroPoint(t.type));
+      else if (f32)
         body += fmt::format("{}emlc::rt::cast<float, {}>(static_cast<const float*>(in[{}]), "
                             "reinterpret_cast<{}*>({} + {}), {});\n",
                             pre, dtypeCType(t.type.dtype), k, dtypeCType(t.type.dtype), arr, s.offset, t.type.numel());
@@ -325,7 +337,10 @@ class Emitter final : public EmitSink {
       if (s.home == Home::Output && s.index == static_cast<int>(k)) continue;
       const char* ct = dtypeCType(t.type.dtype);
       std::string src = tensorExpr(id, ct, false);
-      if (f32 && t.type.dtype != DType::F32)
+      if (f32 && boundaryQuantized(t.type))
+        body += fmt::format("{}emlc::rt::dequantize_tensor<{}>({}, static_cast<float*>(out[{}]), {}, {}, {});\n", pre,
+                            ct, src, k, t.type.numel(), floatLiteral(t.type.quant.scale[0]), zeroPoint(t.type));
+      else if (f32 && t.type.dtype != DType::F32)
         body += fmt::format("{}emlc::rt::cast<{}, float>({}, static_cast<float*>(out[{}]), {});\n", pre, ct, src, k,
                             t.type.numel());
       else

@@ -10,6 +10,7 @@ namespace emlc {
 namespace {
 
 bool foldable(const Graph& g, const Node& n, const Op& op, size_t limit) {
+  if (!op.foldable()) return false;
   size_t in_bytes = 0, out_bytes = 0;
   for (TensorId x : n.inputs) {
     if (x == kNoTensor) continue;

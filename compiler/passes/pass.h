@@ -12,8 +12,13 @@
 
 namespace emlc {
 
+struct QuantOptions;  // quant/quant_options.h
+struct QuantResult;
+
 struct PassOptions {
   std::vector<std::string> disabled;  // pass names to skip
+  const QuantOptions* quant = nullptr;  // int8 quantization (--quantize int8), or none
+  QuantResult* quant_result = nullptr;  // where the int8 passes report, or nowhere
 };
 
 class Pass {

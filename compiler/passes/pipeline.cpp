@@ -5,6 +5,7 @@
 
 #include "passes/dead_code.h"
 #include "passes/pass.h"
+#include "passes/quantize.h"
 
 namespace emlc {
 
@@ -12,6 +13,15 @@ namespace {
 std::vector<std::unique_ptr<Pass>> makePipeline() {
   std::vector<std::unique_ptr<Pass>> p;
   // First: removes what folding left unused so later passes see less.
+  p.push_back(std::make_unique<DeadCodePass>());
+  // int8, last: quantization sees the optimised float graph (folded
+  // BatchNormalization, fused activations), and everything above stays
+  // float-only. Active only with --quantize int8.
+  p.push_back(std::make_unique<QuantizePass>());
+  // Turns QuantizeLinear/DequantizeLinear patterns (from `quantize` or from
+  // a QDQ model) into int8 kernels. Active only when the graph has them.
+  p.push_back(std::make_unique<LowerQdqPass>());
+  // Removes the conversions the lowering made unused.
   p.push_back(std::make_unique<DeadCodePass>());
   return p;
 }
