@@ -72,6 +72,9 @@ Status parsePlanOptions(const std::string& memory, const std::string& maxArena, 
   return Status::ok();
 }
 
+// --max-tensor-bytes (compile): largest tensor accepted anywhere in the model.
+std::string g_maxTensorBytes;
+
 int cmdCompile(const std::string& model, const std::string& outDir, const std::string& name,
                const std::vector<std::string>& shapes, const std::vector<std::string>& disabled, bool printPlan,
                const std::string& memory, const std::string& maxArena) {
@@ -83,6 +86,11 @@ int cmdCompile(const std::string& model, const std::string& outDir, const std::s
   if (!st) return fail(st.error());
   st = parsePlanOptions(memory, maxArena, &opt.plan);
   if (!st) return fail(st.error());
+  if (!g_maxTensorBytes.empty()) {
+    auto b = parseByteSize(g_maxTensorBytes);
+    if (!b) return fail(b.error().context("--max-tensor-bytes"));
+    opt.import.max_tensor_bytes = b.value();
+  }
   auto c = compileModel(opt);
   if (!c) return fail(c.error());
   st = writeOutputDir(outDir, c->files);
@@ -185,6 +193,8 @@ int realMain(int argc, char** argv) {
                       "hottest and smallest buffers first into the first region");
   compile->add_option("--max-arena", maxArena,
                       "Fail (exit 1) when the arena needs more than BYTES in total (suffixes K, M)");
+  compile->add_option("--max-tensor-bytes", g_maxTensorBytes,
+                      "Refuse models holding a tensor larger than BYTES (suffixes K, M; default 1G)");
 
   CLI::App* inspect = app.add_subcommand("inspect", "Show inputs, outputs, ops, parameters, MACs and the memory plan");
   inspect->add_option("model", model, "ONNX model file")->required();

@@ -175,7 +175,7 @@ Expected<ImportResult> importModel(onnx::ModelProto& model, const std::string& m
     }
   }
   ImportResult result;
-  try {
+  if (opt.onnx_shape_check) try {
     onnx::ModelProto inferred = model;
     onnx::shape_inference::InferShapes(inferred);
     collectOnnxShapes(inferred.graph(), &result.onnx_shapes);
@@ -206,9 +206,9 @@ Expected<ImportResult> importModel(onnx::ModelProto& model, const std::string& m
 
   for (const auto& init : gp.initializer()) {
     if (init.name().empty()) return invalid("an initializer has no name");
-    auto h = tensorFromProto(init, model_dir, opt.max_tensor_bytes);
-    if (!h) return h.error().context(fmt::format("initializer '{}'", init.name()));
-    EMLC_TRY(addConstant(init.name(), std::move(h.value())));
+    // tensorFromProto's messages already name the tensor.
+    EMLC_ASSIGN(HostTensor h, tensorFromProto(init, model_dir, opt.max_tensor_bytes));
+    EMLC_TRY(addConstant(init.name(), std::move(h)));
   }
   for (const auto& in : gp.input()) {
     if (byName.count(in.name())) continue;  // IR < 4: initializers are listed as inputs too
@@ -242,11 +242,11 @@ Expected<ImportResult> importModel(onnx::ModelProto& model, const std::string& m
       }
       t.type.shape.push_back(d.dim_value());
     }
-    uint64_t bytes = 1;
+    uint64_t nonzero = 1;  // product of non-zero dims: bounds the strides even when a dim is 0
     for (int64_t d : t.type.shape) {
-      if (d != 0 && bytes > opt.max_tensor_bytes / static_cast<uint64_t>(d))
+      if (d != 0 && nonzero > opt.max_tensor_bytes / static_cast<uint64_t>(d))
         return invalid(fmt::format("input '{}' is larger than the limit of {} bytes", in.name(), opt.max_tensor_bytes));
-      bytes *= static_cast<uint64_t>(d);
+      if (d != 0) nonzero *= static_cast<uint64_t>(d);
     }
     EMLC_ASSIGN(TensorId id, define(std::move(t)));
     g.inputs.push_back(id);

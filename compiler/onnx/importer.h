@@ -32,6 +32,12 @@ struct ImportOptions {
   uint64_t max_file_bytes = uint64_t{2} << 30;
   // Run ONNX's checker (off only for tests of emlc's own checks).
   bool run_checker = true;
+  // Also run ONNX's shape inference and cross-check emlc's shapes against it.
+  // Off by default: ONNX 1.12's shape inference crashes on some malformed
+  // models (found by fuzzing: ConvInteger with mismatched ranks), so it only
+  // runs on trusted inputs (the conformance suite). emlc infers every shape
+  // itself either way.
+  bool onnx_shape_check = false;
 };
 
 struct ImportResult {

@@ -65,8 +65,8 @@ Status readExternal(const onnx::TensorProto& t, const std::string& model_dir, si
   std::error_code ec;
   uint64_t fsize = fs::file_size(file, ec);
   if (ec || static_cast<uint64_t>(offset) > fsize || fsize - static_cast<uint64_t>(offset) < bytes)
-    return invalid(fmt::format("tensor '{}': external data file '{}' is too short ({} bytes at offset {})",
-                               t.name(), location, bytes, offset));
+    return invalid(fmt::format("tensor '{}': external data file '{}' is too short: needs {} bytes at offset {}, has {}",
+                               t.name(), location, bytes, offset, ec ? 0 : fsize));
   std::ifstream f(file, std::ios::binary);
   f.seekg(offset);
   out->resize(bytes);
@@ -96,11 +96,14 @@ Expected<HostTensor> tensorFromProto(const onnx::TensorProto& t, const std::stri
                                    dtypeName(h.type.dtype)));
   if (t.has_segment()) return unsupported(fmt::format("tensor '{}' is segmented", name));
   // Element count with overflow checks.
-  uint64_t numel = 1;
+  // The product of the non-zero dims is bounded too: it bounds the strides
+  // even when a zero dim makes the tensor empty.
+  uint64_t numel = 1, nonzero = 1;
   for (int64_t d : t.dims()) {
     if (d < 0) return invalid(fmt::format("tensor '{}' has a negative dimension {}", name, d));
-    if (d != 0 && numel > max_bytes / static_cast<uint64_t>(d))
+    if (d != 0 && nonzero > max_bytes / static_cast<uint64_t>(d))
       return invalid(fmt::format("tensor '{}' is larger than the limit of {} bytes", name, max_bytes));
+    if (d != 0) nonzero *= static_cast<uint64_t>(d);
     numel *= static_cast<uint64_t>(d);
     h.type.shape.push_back(d);
   }

@@ -135,15 +135,17 @@ std::vector<int32_t> broadcastStrides(const Shape& in, const Shape& out) {
 Status checkShape(const Shape& s, const char* what) {
   if (s.size() > static_cast<size_t>(rt::kMaxRank))
     return unsupported(fmt::format("{} has rank {}; the runtime supports up to {}", what, s.size(), rt::kMaxRank));
+  // The product of the non-zero dims bounds every stride, so it must fit even
+  // when a zero dim makes the element count 0.
+  const int64_t limit = int64_t{1} << 31;
   int64_t n = 1;
   for (int64_t d : s) {
     if (d < 0) return invalid(fmt::format("{} has a negative dimension: {}", what, shapeStr(s)));
-    if (d > 0 && n > (int64_t{1} << 31) / d)
+    if (d == 0) continue;
+    if (d >= limit || n > (limit - 1) / d)
       return unsupported(fmt::format("{} {} has more than 2^31 elements", what, shapeStr(s)));
     n *= d;
   }
-  if (n >= (int64_t{1} << 31))
-    return unsupported(fmt::format("{} {} has more than 2^31 elements", what, shapeStr(s)));
   return Status::ok();
 }
 

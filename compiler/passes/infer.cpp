@@ -96,8 +96,10 @@ Status inferAndFold(Graph& g, const InferOptions& opt) {
     }
   }
   if (!problems.empty()) {
-    std::string msg = problems.size() == 1 ? "the model has 1 node emlc cannot compile:"
-                                           : fmt::format("the model has {} nodes emlc cannot compile:", problems.size());
+    // Malformed nodes are "errors"; valid nodes emlc cannot handle are "cannot compile".
+    const char* what = any_invalid && !any_internal ? "with errors" : "emlc cannot compile";
+    std::string msg = problems.size() == 1 ? fmt::format("the model has 1 node {}:", what)
+                                           : fmt::format("the model has {} nodes {}:", problems.size(), what);
     for (const auto& p : problems) msg += "\n  " + p;
     ErrorKind kind = any_internal ? ErrorKind::Internal : any_invalid ? ErrorKind::Invalid : ErrorKind::Unsupported;
     return Error{kind, msg};

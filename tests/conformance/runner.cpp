@@ -173,6 +173,7 @@ void compileTest(Test& t, size_t index, const std::string& genDir) {
   }
   // Discover shape-like inputs from an unfrozen import.
   ImportOptions probe;
+  probe.onnx_shape_check = true;
   for (size_t k = 0; k < t.input_names.size(); ++k)
     if (dynamicInputs.count(t.input_names[k])) probe.input_shapes[t.input_names[k]] = t.sets[0].inputs[k].type.shape;
   auto imported = importModelFile(t.dir + "/model.onnx", probe);
@@ -205,6 +206,7 @@ void compileTest(Test& t, size_t index, const std::string& genDir) {
     co.model_path = t.dir + "/model.onnx";
     co.name = u.name;
     co.copy_runtime = false;
+    co.import.onnx_shape_check = true;  // test models are trusted: cross-check shapes with ONNX
     for (size_t k = 0; k < t.input_names.size(); ++k) {
       const HostTensor& v = t.sets[groups[gi][0]].inputs[k];
       if (frozen.count(t.input_names[k])) co.import.frozen_inputs[t.input_names[k]] = v;
