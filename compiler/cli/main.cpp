@@ -4,6 +4,8 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -12,6 +14,7 @@
 #include "eval/evaluator.h"
 #include "ops/op.h"
 #include "plan/report.h"
+#include "quant/report.h"
 #include "support/npy.h"
 #include "support/output_dir.h"
 #include "support/version.h"
@@ -72,6 +75,64 @@ Status parsePlanOptions(const std::string& memory, const std::string& maxArena, 
   return Status::ok();
 }
 
+// int8 quantization flags (compile and run).
+struct QuantArgs {
+  std::string quantize, method = "minmax", labels, metric = "auto";
+  std::vector<std::string> calibration, test, keep;
+  bool report = false;
+  double budget = -1.0;
+};
+QuantArgs g_quant;
+QuantOptions g_quantOptions;
+
+void addQuantOptions(CLI::App* cmd, QuantArgs& a) {
+  cmd->add_option("--quantize", a.quantize, "Quantize: int8 (static post-training quantization; needs --calibration)")
+      ->check(CLI::IsMember({"int8"}));
+  cmd->add_option("--calibration", a.calibration,
+                  "Calibration samples: a .npy file (N samples stacked) or a folder of .npy files, one per model input");
+  cmd->add_option("--calibration-method", a.method, "minmax (default), percentile:P (e.g. percentile:99.99), mse, entropy");
+  cmd->add_flag("--quantize-report", a.report, "Print per-layer SQNR (float vs int8 activations), worst layers first");
+  cmd->add_option("--test-data", a.test, "Test samples (.npy or folder, one per input): float vs int8 accuracy");
+  cmd->add_option("--test-labels", a.labels, ".npy of integer labels, one per test sample");
+  cmd->add_option("--metric", a.metric, "Accuracy metric: top1, auc (ROC AUC of the reconstruction error), auto");
+  cmd->add_option("--accuracy-budget", a.budget,
+                  "Keep the most sensitive layers in float until int8 accuracy is within this many points of float");
+  cmd->add_option("--keep-float", a.keep, "Keep a node (by name) or every node of an op type in float (repeatable)");
+}
+
+// A progress bar on stderr when it is a terminal.
+void progress(const std::string& stage, size_t done, size_t total) {
+  static const bool tty = isatty(fileno(stderr)) != 0;
+  if (!tty || total == 0) return;
+  const size_t width = 30, fill = done * width / total;
+  std::fprintf(stderr, "\r  %-28s [%s%s] %zu/%zu", stage.c_str(), std::string(fill, '#').c_str(),
+               std::string(width - fill, ' ').c_str(), done, total);
+  if (done == total) std::fprintf(stderr, "\r%*s\r", static_cast<int>(width + stage.size() + 50), "");
+  std::fflush(stderr);
+}
+
+// The quantization options for PassOptions (nullptr without --quantize).
+Expected<const QuantOptions*> quantOptions(const QuantArgs& a) {
+  const bool any = !a.calibration.empty() || !a.test.empty() || !a.labels.empty() || !a.keep.empty() || a.report ||
+                   a.budget >= 0 || a.method != "minmax" || a.metric != "auto";
+  if (a.quantize.empty()) {
+    if (any) return invalid("--calibration, --test-data, --keep-float and the other quantization flags need --quantize int8");
+    return static_cast<const QuantOptions*>(nullptr);
+  }
+  QuantOptions& o = g_quantOptions;
+  o.mode = a.quantize;
+  o.calibration = a.calibration;
+  o.method = a.method;
+  o.keep_float = a.keep;
+  o.report = a.report;
+  o.test_data = a.test;
+  o.test_labels = a.labels;
+  o.accuracy_budget = a.budget;
+  o.metric = a.metric;
+  o.progress = progress;
+  return static_cast<const QuantOptions*>(&o);
+}
+
 // --max-tensor-bytes (compile): largest tensor accepted anywhere in the model.
 std::string g_maxTensorBytes;
 
@@ -91,6 +152,9 @@ int cmdCompile(const std::string& model, const std::string& outDir, const std::s
     if (!b) return fail(b.error().context("--max-tensor-bytes"));
     opt.import.max_tensor_bytes = b.value();
   }
+  auto q = quantOptions(g_quant);
+  if (!q) return fail(q.error());
+  opt.passes.quant = q.value();
   auto c = compileModel(opt);
   if (!c) return fail(c.error());
   st = writeOutputDir(outDir, c->files);
@@ -104,6 +168,7 @@ int cmdCompile(const std::string& model, const std::string& outDir, const std::s
               humanBytes(static_cast<size_t>(s.weight_bytes)).c_str());
   if (printPlan) std::printf("%s", formatPlan(c->model.graph, p).c_str());
   else std::printf("%s", planSummary(p).c_str());
+  if (hasQuantReport(c->model.quant)) std::printf("%s", quantSummary(c->model.quant, 30).c_str());
   return 0;
 }
 
@@ -135,9 +200,14 @@ int cmdRun(const std::string& model, const std::vector<std::string>& inputs, con
   ImportOptions imp;
   Status st = parseInputShapes(shapes, &imp.input_shapes);
   if (!st) return fail(st.error());
-  auto pm = prepareModel(model, imp, PassOptions{});
+  auto q = quantOptions(g_quant);
+  if (!q) return fail(q.error());
+  PassOptions po;
+  po.quant = q.value();
+  auto pm = prepareModel(model, imp, po);
   if (!pm) return fail(pm.error());
   const Graph& g = pm->graph;
+  if (hasQuantReport(pm->quant)) std::printf("%s", quantSummary(pm->quant, 30).c_str());
   if (inputs.size() != g.inputs.size())
     return fail(invalid(fmt::format("the model has {} inputs; give one --input per input", g.inputs.size())));
   if (!outputs.empty() && outputs.size() != g.outputs.size())
@@ -147,6 +217,13 @@ int cmdRun(const std::string& model, const std::vector<std::string>& inputs, con
   for (const std::string& f : inputs) {
     auto t = readNpy(f);
     if (!t) return fail(t.error());
+    // A float input of an int8 model is quantized as NAME_run_f32 does.
+    const TensorType& want = g.t(g.inputs[in.size()]).type;
+    if (t->type.dtype == DType::F32 && want.dtype != DType::F32 && want.quant.quantized()) {
+      auto c = toInputType(t.value(), want);
+      if (!c) return fail(c.error());
+      t = std::move(c);
+    }
     in.push_back(std::move(t.value()));
   }
   auto out = runGraph(g, in);
@@ -158,8 +235,9 @@ int cmdRun(const std::string& model, const std::vector<std::string>& inputs, con
       if (!st) return fail(st.error());
     }
     std::printf("output '%s' %s", g.t(g.outputs[k]).name.c_str(), t.type.str().c_str());
-    if (t.type.dtype == DType::F32 && t.type.numel() > 0) {
-      const float* v = t.as<float>();
+    const HostTensor real = dequantized(t);  // int8 outputs: their real values
+    if (real.type.dtype == DType::F32 && t.type.numel() > 0) {
+      const float* v = real.as<float>();
       int64_t best = 0;
       for (int64_t i = 1; i < t.type.numel(); ++i)
         if (v[i] > v[best]) best = i;
@@ -193,6 +271,7 @@ int realMain(int argc, char** argv) {
                       "hottest and smallest buffers first into the first region");
   compile->add_option("--max-arena", maxArena,
                       "Fail (exit 1) when the arena needs more than BYTES in total (suffixes K, M)");
+  addQuantOptions(compile, g_quant);
   compile->add_option("--max-tensor-bytes", g_maxTensorBytes,
                       "Refuse models holding a tensor larger than BYTES (suffixes K, M; default 1G)");
 
@@ -207,6 +286,7 @@ int realMain(int argc, char** argv) {
   run->add_option("--input", inputs, ".npy file for each model input, in order");  // none for models without runtime inputs
   run->add_option("--output", outputs, ".npy file to write for each output, in order");
   run->add_option("--input-shape", shapes, "Fix an input's shape: NAME=D0,D1,... (repeatable)");
+  addQuantOptions(run, g_quant);
 
   CLI::App* listOps = app.add_subcommand("list-ops", "List the supported ONNX operators");
 

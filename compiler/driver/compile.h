@@ -11,6 +11,7 @@
 #include "onnx/importer.h"
 #include "passes/pass.h"
 #include "plan/memory_plan.h"
+#include "quant/ptq.h"
 #include "support/status.h"
 
 namespace emlc {
@@ -28,6 +29,7 @@ struct CompileOptions {
 struct PreparedModel {
   Graph graph;
   std::vector<PassRecord> pass_log;
+  QuantResult quant;  // what the int8 passes did (--quantize int8 or a QDQ model)
 };
 
 struct Compilation {

@@ -18,7 +18,8 @@ Status evalNode(const Graph& g, const Node& n, const std::vector<const void*>& i
   return st;
 }
 
-Expected<std::vector<HostTensor>> runGraph(const Graph& g, const std::vector<HostTensor>& inputs) {
+Expected<std::vector<HostTensor>> runGraph(const Graph& g, const std::vector<HostTensor>& inputs,
+                                           const TensorObserver* observe) {
   if (inputs.size() != g.inputs.size())
     return invalid(fmt::format("the model has {} inputs, {} given", g.inputs.size(), inputs.size()));
   std::vector<std::vector<uint8_t>> buf(g.tensors.size());
@@ -30,6 +31,7 @@ Expected<std::vector<HostTensor>> runGraph(const Graph& g, const std::vector<Hos
     if (inputs[k].type.dtype != t.type.dtype || inputs[k].type.shape != t.type.shape)
       return invalid(fmt::format("input '{}' must be {}, got {}", t.name, t.type.str(), inputs[k].type.str()));
     ptr[g.inputs[k]] = inputs[k].data.data();
+    if (observe) (*observe)(g.inputs[k], inputs[k].data.data());
   }
   // Free each buffer after its last reader to keep peak memory low.
   std::vector<int> last(g.tensors.size(), -1);
@@ -51,6 +53,9 @@ Expected<std::vector<HostTensor>> runGraph(const Graph& g, const std::vector<Hos
       out.push_back(buf[x].data());
     }
     EMLC_TRY(evalNode(g, n, in, out));
+    if (observe)
+      for (TensorId x : n.outputs)
+        if (x != kNoTensor) (*observe)(x, static_cast<const uint8_t*>(ptr[x]));
     for (TensorId x : n.inputs)
       if (x != kNoTensor && last[x] == static_cast<int>(i) && !buf[x].empty()) {
         std::vector<uint8_t>().swap(buf[x]);

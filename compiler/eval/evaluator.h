@@ -3,6 +3,7 @@
 // calibration and bit-exact checks of generated code.
 #pragma once
 
+#include <functional>
 #include <vector>
 
 #include "ir/graph.h"
@@ -16,8 +17,14 @@ namespace emlc {
 Status evalNode(const Graph& g, const Node& n, const std::vector<const void*>& in,
                 const std::vector<void*>& out);
 
+// Sees every runtime tensor once, right after it is computed (graph inputs
+// first): its id and bytes (valid during the call only).
+using TensorObserver = std::function<void(TensorId, const uint8_t*)>;
+
 // Runs the whole graph on `inputs` (in Graph::inputs order, types checked) and
-// returns the outputs in Graph::outputs order.
-Expected<std::vector<HostTensor>> runGraph(const Graph& g, const std::vector<HostTensor>& inputs);
+// returns the outputs in Graph::outputs order. `observe` (optional) sees the
+// intermediate tensors (calibration, per-layer error reports).
+Expected<std::vector<HostTensor>> runGraph(const Graph& g, const std::vector<HostTensor>& inputs,
+                                           const TensorObserver* observe = nullptr);
 
 }  // namespace emlc

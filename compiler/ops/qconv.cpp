@@ -166,6 +166,19 @@ class QConvOp final : public Op {
     EMLC_ASSIGN(QSpec s, spec(l.node(), l.graph(), geo));
     return callQConv(l, geo.params, s);
   }
+  // A per-channel 1x1 map (depthwise, kernel 1, stride 1, no padding: a
+  // BatchNormalization quantized on its own) reads each input element only
+  // for the output element at the same index.
+  bool inPlace(const Node& n, const Graph& g, size_t k) const override {
+    if (k != 0) return false;
+    auto geo = integerConvGeometry(n, g);
+    if (!geo) return false;
+    const rt::ConvParams& p = geo->params;
+    if (p.group != p.in_channels || p.out_channels != p.in_channels) return false;
+    for (int i = 0; i < 3; ++i)
+      if (p.kernel[i] != 1 || p.strides[i] != 1 || p.pads[i] != 0 || p.in_dims[i] != p.out_dims[i]) return false;
+    return true;
+  }
   int64_t macs(const Node& n, const Graph& g) const override {
     auto geo = integerConvGeometry(n, g);
     return geo ? geo->macs : 0;

@@ -377,7 +377,7 @@ class Lowerer {
   Status conv(NodeId id) {
     const Node n = g_.n(id);
     EMLC_ASSIGN(auto x, actIn(n, 0));
-    const TensorType& wt = g_.inType(n, 1);
+    const TensorType wt = g_.inType(n, 1);  // copies: new constants move g_.tensors
     if (wt.rank() < 3) return unsupported("weights of unexpected rank");
     EMLC_ASSIGN(TensorId w, weightIn(n, 1, 0));
     EMLC_ASSIGN(Sink s, sink(n, true));
@@ -402,7 +402,7 @@ class Lowerer {
       return unsupported("Gemm with alpha or beta other than 1");
     const bool tb = n.attrInt("transB", 0) != 0;
     EMLC_ASSIGN(auto a, actIn(n, 0));
-    const TensorType& bt = g_.inType(n, 1);
+    const TensorType bt = g_.inType(n, 1);
     if (bt.rank() != 2) return unsupported("B is not a matrix");
     EMLC_ASSIGN(TensorId b, weightIn(n, 1, tb ? 0 : 1));
     EMLC_ASSIGN(Sink s, sink(n, true));
@@ -413,7 +413,7 @@ class Lowerer {
     setClamp(m, s);
     m.inputs = {a.first, b};
     if (n.in(2) != kNoTensor) {
-      const TensorType& ct = g_.inType(n, 2);
+      const TensorType ct = g_.inType(n, 2);
       if (ct.numel() != N && ct.numel() != 1) return unsupported(fmt::format("bias {} is not one value per column", ct.str()));
       EMLC_ASSIGN(TensorId bias, biasIn(n, 2, N, a.second, g_.t(b).type.quant.scale));
       m.inputs.push_back(bias);
@@ -458,7 +458,7 @@ class Lowerer {
     EMLC_ASSIGN(auto x, actIn(n, 0));
     EMLC_ASSIGN(Sink s, sink(n, true));
     Node m = internalNode(n, "QAvgPool");
-    const TensorType& xt = g_.t(x.first).type;
+    const TensorType xt = g_.t(x.first).type;
     if (n.op_type == "GlobalAveragePool") {
       m.attrs["kernel_shape"] = attrInts(Shape(xt.shape.begin() + 2, xt.shape.end()));
     } else {
@@ -564,7 +564,7 @@ class Lowerer {
       return unsupported(fmt::format("softmax output quantized with scale {} and zero point {}; the int8 kernel "
                                      "writes scale 1/256, zero point -128",
                                      s.y.scale, s.y.zero_point));
-    const TensorType& xt = g_.t(x.first).type;
+    const TensorType xt = g_.t(x.first).type;
     Node m = internalNode(n, "QSoftmax");
     EMLC_ASSIGN(int64_t axis, normAxis(n.attrInt("axis", n.opset < 13 ? 1 : -1), xt.rank()));
     m.attrs["axis"] = iAttr(axis);
