@@ -1,6 +1,6 @@
 // Conversions between float and int8: ONNX QuantizeLinear and
 // DequantizeLinear (per tensor or per axis, int8/uint8, and int32 for
-// DequantizeLinear), and emlc's internal Requantize (int8/uint8 to
+// DequantizeLinear), DynamicQuantizeLinear, and emlc's internal Requantize (int8/uint8 to
 // int8/uint8 with another scale, TFLite's int8 QUANTIZE).
 //
 // QuantizeLinear's output type carries its scale and zero point when they are
@@ -129,6 +129,26 @@ class DequantizeLinearOp final : public Op {
   }
 };
 
+// ONNX DynamicQuantizeLinear: x (float32) -> y (uint8), y_scale, y_zero_point.
+class DynamicQuantizeLinearOp final : public Op {
+ public:
+  Status infer(Node& n, Graph& g) const override {
+    EMLC_TRY(requireInputs(n, 1, 1));
+    EMLC_TRY(requireDType(g.inType(n, 0), {DType::F32}, "input x"));
+    EMLC_TRY(checkShape(g.inType(n, 0).shape, "x"));
+    setOut(g, n, 0, TensorType{DType::U8, g.inType(n, 0).shape});
+    setOut(g, n, 1, TensorType{DType::F32, {}});
+    setOut(g, n, 2, TensorType{DType::U8, {}});
+    return Status::ok();
+  }
+  Status lower(Lowering& l) const override {
+    const int32_t count = static_cast<int32_t>(l.inType(0).numel());
+    if (!l.hasOut(1) || !l.hasOut(2)) return unsupported("DynamicQuantizeLinear with omitted outputs");
+    return l.call("emlc::rt::dynamic_quantize_linear", &rt::dynamic_quantize_linear, l.in<float>(0),
+                  l.out<uint8_t>(0), l.out<float>(1), l.out<uint8_t>(2), count);
+  }
+};
+
 // emlc.Requantize: X (int8/uint8, per tensor) -> Y with y_scale,
 // y_zero_point and element type `to` (ONNX type code; default X's), clamped
 // to act_min/act_max when given.
@@ -165,6 +185,7 @@ class RequantizeOp final : public Op {
 
 const Op& op_QuantizeLinear() { static const QuantizeLinearOp op; return op; }
 const Op& op_DequantizeLinear() { static const DequantizeLinearOp op; return op; }
+const Op& op_DynamicQuantizeLinear() { static const DynamicQuantizeLinearOp op; return op; }
 const Op& op_emlc_Requantize() { static const RequantizeOp op; return op; }
 
 }  // namespace emlc

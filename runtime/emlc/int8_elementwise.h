@@ -159,6 +159,25 @@ inline void dequantize_linear(const T* x, const float* scale, const T* zero_poin
   }
 }
 
+// ONNX DynamicQuantizeLinear: uint8 quantization with a scale and zero point
+// computed from the data: range [min(0, min x), max(0, max x)], scale =
+// range / 255, zero point = saturate(round_half_even(-min / scale)).
+inline void dynamic_quantize_linear(const float* x, uint8_t* y, float* y_scale, uint8_t* y_zero_point, int32_t n) {
+  float lo = 0.0f, hi = 0.0f;
+  for (int32_t i = 0; i < n; ++i) {
+    lo = x[i] < lo ? x[i] : lo;
+    hi = x[i] > hi ? x[i] : hi;
+  }
+  const float scale = (hi - lo) / 255.0f;
+  float z = scale > 0.0f ? round_half_even(0.0f - lo / scale) : 0.0f;
+  z = z < 0.0f ? 0.0f : (z > 255.0f ? 255.0f : z);
+  *y_scale = scale;
+  *y_zero_point = static_cast<uint8_t>(z);
+  const uint8_t zp = static_cast<uint8_t>(z);
+  if (scale > 0.0f) quantize_linear<uint8_t>(x, &scale, &zp, y, 1, 1, n);
+  else fill(y, n, zp);
+}
+
 // Per-tensor conversions at a model's boundary (the generated NAME_run_f32
 // of an int8 model): the same arithmetic as quantize_linear and
 // dequantize_linear.
