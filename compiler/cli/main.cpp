@@ -136,13 +136,43 @@ Expected<const QuantOptions*> quantOptions(const QuantArgs& a) {
 // --max-tensor-bytes (compile): largest tensor accepted anywhere in the model.
 std::string g_maxTensorBytes;
 
+// --passes-report: one line per pass (nodes before -> after) and its changes.
+std::string passesReport(const std::vector<PassRecord>& log) {
+  std::string s = "passes:\n";
+  for (const PassRecord& r : log) {
+    s += fmt::format("  {:<18} {}\n", r.name,
+                     r.skipped ? std::string("skipped (--disable-pass)")
+                               : fmt::format("{} -> {} nodes{}", r.nodes_before, r.nodes_after,
+                                             r.changed ? "" : ", no change"));
+    for (const std::string& n : r.notes) s += "      " + n + "\n";
+  }
+  return s;
+}
+
+void printDumps(const std::vector<PassRecord>& log) {
+  for (const PassRecord& r : log)
+    if (!r.dump.empty()) std::printf("IR after pass %s:\n%s", r.name.c_str(), r.dump.c_str());
+}
+
+struct PassFlags {
+  std::vector<std::string> disabled;
+  std::string dumpAfter;
+  bool report = false;
+  PassOptions options() const {
+    PassOptions o;
+    o.disabled = disabled;
+    o.dump_after = dumpAfter;
+    return o;
+  }
+};
+
 int cmdCompile(const std::string& model, const std::string& outDir, const std::string& name,
-               const std::vector<std::string>& shapes, const std::vector<std::string>& disabled, bool printPlan,
+               const std::vector<std::string>& shapes, const PassFlags& pf, bool printPlan,
                const std::string& memory, const std::string& maxArena) {
   CompileOptions opt;
   opt.model_path = model;
   opt.name = name;
-  opt.passes.disabled = disabled;
+  opt.passes = pf.options();
   Status st = parseInputShapes(shapes, &opt.import.input_shapes);
   if (!st) return fail(st.error());
   st = parsePlanOptions(memory, maxArena, &opt.plan);
@@ -166,17 +196,20 @@ int cmdCompile(const std::string& model, const std::string& outDir, const std::s
               c->name.c_str());
   std::printf("  nodes %zu, MACs %lld, weights %s\n", c->model.graph.nodes.size(), static_cast<long long>(s.macs),
               humanBytes(static_cast<size_t>(s.weight_bytes)).c_str());
+  if (pf.report) std::printf("%s", passesReport(c->model.pass_log).c_str());
+  printDumps(c->model.pass_log);
   if (printPlan) std::printf("%s", formatPlan(c->model.graph, p).c_str());
   else std::printf("%s", planSummary(p).c_str());
   if (hasQuantReport(c->model.quant)) std::printf("%s", quantSummary(c->model.quant, 30).c_str());
   return 0;
 }
 
-int cmdInspect(const std::string& model, const std::vector<std::string>& shapes, bool ir, bool memoryTable) {
+int cmdInspect(const std::string& model, const std::vector<std::string>& shapes, const PassFlags& pf, bool ir,
+               bool memoryTable) {
   ImportOptions imp;
   Status st = parseInputShapes(shapes, &imp.input_shapes);
   if (!st) return fail(st.error());
-  auto pm = prepareModel(model, imp, PassOptions{});
+  auto pm = prepareModel(model, imp, pf.options());
   if (!pm) return fail(pm.error());
   const Graph& g = pm->graph;
   auto plan = planMemory(g);
@@ -191,18 +224,20 @@ int cmdInspect(const std::string& model, const std::vector<std::string>& shapes,
               humanBytes(static_cast<size_t>(s.weight_bytes)).c_str(), static_cast<long long>(s.macs));
   if (memoryTable) std::printf("%s", formatPlan(g, plan.value()).c_str());
   else std::printf("memory plan (--memory for the table):\n%s", planSummary(plan.value()).c_str());
+  if (pf.report) std::printf("%s", passesReport(pm->pass_log).c_str());
+  printDumps(pm->pass_log);
   if (ir) std::printf("%s", printGraph(g).c_str());
   return 0;
 }
 
 int cmdRun(const std::string& model, const std::vector<std::string>& inputs, const std::vector<std::string>& outputs,
-           const std::vector<std::string>& shapes) {
+           const std::vector<std::string>& shapes, const PassFlags& pf) {
   ImportOptions imp;
   Status st = parseInputShapes(shapes, &imp.input_shapes);
   if (!st) return fail(st.error());
   auto q = quantOptions(g_quant);
   if (!q) return fail(q.error());
-  PassOptions po;
+  PassOptions po = pf.options();
   po.quant = q.value();
   auto pm = prepareModel(model, imp, po);
   if (!pm) return fail(pm.error());
@@ -256,15 +291,22 @@ int realMain(int argc, char** argv) {
   app.require_subcommand(1);
 
   std::string model, outDir, name, memory, maxArena;
-  std::vector<std::string> shapes, inputs, outputs, disabled;
+  std::vector<std::string> shapes, inputs, outputs;
+  PassFlags pf;
   bool ir = false, printPlan = false, memoryTable = false;
+  // Pass debugging flags, shared by compile, inspect and run.
+  auto passFlags = [&](CLI::App* cmd) {
+    cmd->add_option("--disable-pass", pf.disabled, "Skip a pass of the pipeline (debugging; repeatable)");
+    cmd->add_option("--dump-after", pf.dumpAfter, "Print the IR right after pass PASS");
+    cmd->add_flag("--passes-report", pf.report, "List each pass: nodes before and after, what it changed");
+  };
 
   CLI::App* compile = app.add_subcommand("compile", "Compile MODEL.onnx into a folder of C++ sources");
   compile->add_option("model", model, "ONNX model file")->required();
   compile->add_option("-o,--output", outDir, "Output folder (written atomically)")->required();
   compile->add_option("--name", name, "Model name: prefix of the generated API (default: from the file name)");
   compile->add_option("--input-shape", shapes, "Fix an input's shape: NAME=D0,D1,... (repeatable)");
-  compile->add_option("--disable-pass", disabled, "Skip a pass of the pipeline (debugging; repeatable)");
+  passFlags(compile);
   compile->add_flag("--print-plan", printPlan, "Print the memory plan table");
   compile->add_option("--memory", memory,
                       "Memory regions REGION=BYTES[,...] (e.g. dtcm=64K,sram=320K): one arena array per region, "
@@ -280,12 +322,14 @@ int realMain(int argc, char** argv) {
   inspect->add_option("--input-shape", shapes, "Fix an input's shape: NAME=D0,D1,... (repeatable)");
   inspect->add_flag("--ir", ir, "Also print the IR after folding and passes");
   inspect->add_flag("--memory", memoryTable, "Print the memory plan table (offset, bytes, steps, tensors)");
+  passFlags(inspect);
 
   CLI::App* run = app.add_subcommand("run", "Evaluate MODEL on the host with emlc's runtime kernels");
   run->add_option("model", model, "ONNX model file")->required();
   run->add_option("--input", inputs, ".npy file for each model input, in order");  // none for models without runtime inputs
   run->add_option("--output", outputs, ".npy file to write for each output, in order");
   run->add_option("--input-shape", shapes, "Fix an input's shape: NAME=D0,D1,... (repeatable)");
+  passFlags(run);
   addQuantOptions(run, g_quant);
 
   CLI::App* listOps = app.add_subcommand("list-ops", "List the supported ONNX operators");
@@ -296,9 +340,9 @@ int realMain(int argc, char** argv) {
     int rc = app.exit(e);
     return rc == 0 ? 0 : 1;
   }
-  if (compile->parsed()) return cmdCompile(model, outDir, name, shapes, disabled, printPlan, memory, maxArena);
-  if (inspect->parsed()) return cmdInspect(model, shapes, ir, memoryTable);
-  if (run->parsed()) return cmdRun(model, inputs, outputs, shapes);
+  if (compile->parsed()) return cmdCompile(model, outDir, name, shapes, pf, printPlan, memory, maxArena);
+  if (inspect->parsed()) return cmdInspect(model, shapes, pf, ir, memoryTable);
+  if (run->parsed()) return cmdRun(model, inputs, outputs, shapes, pf);
   if (listOps->parsed()) {
     for (const std::string& op : registeredOps()) std::printf("%s\n", op.c_str());
     return 0;

@@ -72,8 +72,11 @@ std::string reportJson(const Compilation& c) {
   s += "  \"passes\": [";
   for (size_t i = 0; i < c.model.pass_log.size(); ++i) {
     const PassRecord& r = c.model.pass_log[i];
-    s += fmt::format("{}\n    {{\"name\": {}, \"changed\": {}, \"skipped\": {}, \"nodes_before\": {}, \"nodes_after\": {}}}",
-                     i ? "," : "", jsonString(r.name), r.changed, r.skipped, r.nodes_before, r.nodes_after);
+    std::string notes;
+    for (const std::string& n : r.notes) notes += (notes.empty() ? "" : ", ") + jsonString(n);
+    s += fmt::format("{}\n    {{\"name\": {}, \"changed\": {}, \"skipped\": {}, \"nodes_before\": {}, \"nodes_after\": {}, "
+                     "\"changes\": [{}]}}",
+                     i ? "," : "", jsonString(r.name), r.changed, r.skipped, r.nodes_before, r.nodes_after, notes);
   }
   s += c.model.pass_log.empty() ? "],\n" : "\n  ],\n";
   if (hasQuantReport(c.model.quant)) s += "  \"quantization\": " + quantJson(c.model.quant) + ",\n";

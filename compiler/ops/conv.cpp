@@ -9,6 +9,7 @@
 #include <string>
 
 #include "ops/conv_geometry.h"
+#include "ops/fused_activation.h"
 #include "ops/op_util.h"
 
 namespace emlc {
@@ -238,6 +239,7 @@ class ConvOp final : public Op {
  public:
   Status infer(Node& n, Graph& g) const override {
     EMLC_ASSIGN(ConvPlan plan, planConv(n, g, K));
+    if (K != Kind::Integer) EMLC_TRY(fusedActivation(n).status());
     TensorType t;
     t.dtype = K == Kind::Integer ? DType::I32 : g.inType(n, 0).dtype;
     t.shape = plan.out;
@@ -258,7 +260,7 @@ class ConvOp final : public Op {
         });
       });
     } else {
-      return dispatchFloat(l.inType(0).dtype, [&](auto z) -> Status {
+      EMLC_TRY(dispatchFloat(l.inType(0).dtype, [&](auto z) -> Status {
         using T = decltype(z);
         if constexpr (K == Kind::Transpose)
           return l.call(kernelName<T>("conv_transpose"), &rt::conv_transpose<T>, plan.params, l.in<T>(0),
@@ -266,9 +268,12 @@ class ConvOp final : public Op {
         else
           return l.call(kernelName<T>("conv"), &rt::conv<T>, plan.params, l.in<T>(0), l.in<T>(1), l.optIn<T>(2),
                         l.out<T>(0));
-      });
+      }));
+      return lowerFusedActivation(l);
     }
   }
+
+  bool fusesActivation(const Node&, const Graph&) const override { return K != Kind::Integer; }
 
   int64_t macs(const Node& n, const Graph& g) const override {
     Expected<ConvPlan> plan = planConv(n, g, K);

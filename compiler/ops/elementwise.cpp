@@ -4,6 +4,7 @@
 
 #include "emlc/cast.h"
 #include "emlc/elementwise.h"
+#include "ops/fused_activation.h"
 #include "ops/op_util.h"
 
 namespace emlc {
@@ -166,8 +167,16 @@ class Binary final : public Op {
     EMLC_TRY(checkShape(out, "output"));
     TensorType t{a.dtype, out};
     if (K == BinKind::Compare || K == BinKind::Logical) t.dtype = DType::Bool;
+    if (hasFusedActivation(n)) {
+      if (!fusesActivation(n, g)) return invalid("only float Add has a fused activation");
+      EMLC_TRY(fusedActivation(n).status());
+    }
     setOut(g, n, 0, t);
     return Status::ok();
+  }
+  // Add applies a fused activation in place after binary().
+  bool fusesActivation(const Node& n, const Graph& g) const override {
+    return std::is_same_v<F, rt::Add> && dtypeIsFloat(g.inType(n, 0).dtype);
   }
   // binary(): an input with the output's shape is read at the index it is
   // written (the planner checks the shape).
@@ -188,11 +197,12 @@ class Binary final : public Op {
         return emitCall<decltype(z), decltype(z), bool>(l, p);
       });
     } else {
-      return dispatchNumeric(ta, [&](auto z) -> Status {
+      EMLC_TRY(dispatchNumeric(ta, [&](auto z) -> Status {
         using T = decltype(z);
         if constexpr (K == BinKind::Bitwise && !std::is_integral_v<T>) return internal("bitwise op on float");
         else return emitCall<T, T, T>(l, p);
-      });
+      }));
+      return lowerFusedActivation(l);
     }
   }
 

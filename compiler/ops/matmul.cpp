@@ -5,6 +5,7 @@
 
 #include <cmath>
 
+#include "ops/fused_activation.h"
 #include "ops/op_util.h"
 
 namespace emlc {
@@ -36,6 +37,13 @@ Status dispatchInt8(DType t, F&& f) {
     case DType::U8: return f(uint8_t{});
     default: return unsupported(fmt::format("element type {} is not supported (int8/uint8 only)", dtypeName(t)));
   }
+}
+
+// A fused activation (ops/fused_activation.h) needs a float output.
+Status checkActivation(const Node& n, const Graph& g) {
+  if (!hasFusedActivation(n)) return Status::ok();
+  if (!dtypeIsFloat(g.inType(n, 0).dtype)) return invalid("a fused activation needs float inputs");
+  return fusedActivation(n).status();
 }
 
 // ---- Gemm -------------------------------------------------------------------
@@ -105,6 +113,7 @@ class GemmOp final : public Op {
  public:
   Status infer(Node& n, Graph& g) const override {
     EMLC_ASSIGN(GemmPlan plan, planGemm(n, g));
+    EMLC_TRY(checkActivation(n, g));
     TensorType t;
     t.dtype = g.inType(n, 0).dtype;
     t.shape = plan.out;
@@ -113,11 +122,15 @@ class GemmOp final : public Op {
   }
   Status lower(Lowering& l) const override {
     EMLC_ASSIGN(GemmPlan plan, planGemm(l.node(), l.graph()));
-    return dispatchMatmul(l.inType(0).dtype, [&](auto z) -> Status {
+    EMLC_TRY(dispatchMatmul(l.inType(0).dtype, [&](auto z) -> Status {
       using T = decltype(z);
       return l.call(kernelName<T>("gemm"), &rt::gemm<T>, plan.params, l.in<T>(0), l.in<T>(1), l.optIn<T>(2),
                     l.out<T>(0));
-    });
+    }));
+    return lowerFusedActivation(l);
+  }
+  bool fusesActivation(const Node& n, const Graph& g) const override {
+    return dtypeIsFloat(g.inType(n, 0).dtype);
   }
   int64_t macs(const Node& n, const Graph& g) const override {
     Expected<GemmPlan> plan = planGemm(n, g);
@@ -207,6 +220,8 @@ class MatMulOp final : public Op {
  public:
   Status infer(Node& n, Graph& g) const override {
     EMLC_ASSIGN(MatMulPlan plan, planMatMul(n, g, Integer));
+    if (Integer && hasFusedActivation(n)) return invalid("MatMulInteger has no fused activation");
+    if (!Integer) EMLC_TRY(checkActivation(n, g));
     TensorType t;
     t.dtype = Integer ? DType::I32 : g.inType(n, 0).dtype;
     t.shape = plan.out;
@@ -225,11 +240,15 @@ class MatMulOp final : public Op {
         });
       });
     } else {
-      return dispatchMatmul(l.inType(0).dtype, [&](auto z) -> Status {
+      EMLC_TRY(dispatchMatmul(l.inType(0).dtype, [&](auto z) -> Status {
         using T = decltype(z);
         return l.call(kernelName<T>("matmul"), &rt::matmul<T>, plan.params, l.in<T>(0), l.in<T>(1), l.out<T>(0));
-      });
+      }));
+      return lowerFusedActivation(l);
     }
+  }
+  bool fusesActivation(const Node& n, const Graph& g) const override {
+    return !Integer && dtypeIsFloat(g.inType(n, 0).dtype);
   }
   int64_t macs(const Node& n, const Graph& g) const override {
     Expected<MatMulPlan> plan = planMatMul(n, g, Integer);

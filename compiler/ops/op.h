@@ -51,6 +51,14 @@ class Op {
     return 0;
   }
 
+  // lower() applies a fused activation given by the node's emlc_activation
+  // attributes (ops/fused_activation.h), so the activation-fusion pass may
+  // fold a following activation into this node. Default: no.
+  virtual bool fusesActivation(const Node& n, const Graph& g) const {
+    (void)n; (void)g;
+    return false;
+  }
+
   // Fold even when inputs are not constant (outputs depend on shapes only).
   virtual bool shapeOnly() const { return false; }
 

@@ -7,9 +7,10 @@
 
 namespace emlc {
 
-namespace {
-
-bool foldable(const Graph& g, const Node& n, const Op& op, size_t limit) {
+bool foldable(const Graph& g, const Node& n, size_t limit) {
+  const Op* found = findOp(n.domain, n.op_type);
+  if (!found) return false;
+  const Op& op = *found;
   if (!op.foldable()) return false;
   size_t in_bytes = 0, out_bytes = 0;
   for (TensorId x : n.inputs) {
@@ -22,7 +23,7 @@ bool foldable(const Graph& g, const Node& n, const Op& op, size_t limit) {
   return out_bytes <= limit || out_bytes <= in_bytes;
 }
 
-Status fold(Graph& g, Node& n) {
+Status foldNode(Graph& g, Node& n) {
   std::vector<const void*> in;
   for (TensorId x : n.inputs)
     in.push_back(x == kNoTensor || !g.t(x).isConstant() ? nullptr : g.t(x).data->data());
@@ -42,8 +43,6 @@ Status fold(Graph& g, Node& n) {
   n.dead = true;
   return Status::ok();
 }
-
-}  // namespace
 
 Status inferAndFold(Graph& g, const InferOptions& opt) {
   std::vector<std::string> problems;
@@ -87,8 +86,8 @@ Status inferAndFold(Graph& g, const InferOptions& opt) {
         }
       }
     }
-    if (foldable(g, n, *op, opt.fold_limit_bytes)) {
-      Status fs = fold(g, n);
+    if (opt.fold && foldable(g, n, opt.fold_limit_bytes)) {
+      Status fs = foldNode(g, n);
       if (!fs.isOk()) {
         any_internal |= fs.error().kind == ErrorKind::Internal;
         problems.push_back(fmt::format("{}: while folding: {}", where, fs.error().message));

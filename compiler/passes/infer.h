@@ -22,8 +22,17 @@ struct InferOptions {
   size_t fold_limit_bytes = 64 * 1024;
   // ONNX's own inferred shapes by tensor name, to cross-check against.
   const std::map<std::string, Shape>* onnx_shapes = nullptr;
+  // Fold at all (tests of the constant-fold pass type a graph without it).
+  bool fold = true;
 };
 
 Status inferAndFold(Graph& g, const InferOptions& opt);
+
+// Folding one inferred node: worth it (all inputs constant, or the op is
+// shape-only, and the outputs stay within the limit), and doing it (the node
+// is evaluated through the runtime kernels, its outputs become constants and
+// it is marked dead).
+bool foldable(const Graph& g, const Node& n, size_t limit_bytes);
+Status foldNode(Graph& g, Node& n);
 
 }  // namespace emlc

@@ -1,6 +1,7 @@
 // Graph passes: small classes with a name, run over the whole graph, saying
-// whether they changed anything. The pipeline (passes/pipeline.cpp) lists
-// them in order, one comment per entry saying why it sits there.
+// whether they changed anything and noting each rewrite. The pipeline
+// (passes/pipeline.cpp) lists them in order, one comment per entry saying
+// why it sits there.
 #pragma once
 
 #include <memory>
@@ -17,6 +18,10 @@ struct QuantResult;
 
 struct PassOptions {
   std::vector<std::string> disabled;  // pass names to skip
+  std::string dump_after;             // pass name: keep the IR text after it (PassRecord::dump)
+  // Keep float tensors in channels-last (NHWC) layout at the graph inputs
+  // and outputs too, instead of converting back to the model's layout.
+  bool nhwc_io = false;
   const QuantOptions* quant = nullptr;  // int8 quantization (--quantize int8), or none
   QuantResult* quant_result = nullptr;  // where the int8 passes report, or nowhere
 };
@@ -28,6 +33,12 @@ class Pass {
   // Returns true if the graph changed. Must leave the graph verified and
   // compacted.
   virtual Expected<bool> run(Graph& g, const PassOptions& opt) = 0;
+  // One line per rewrite of the last run() ("folded 'bn1' into 'conv1'").
+  const std::vector<std::string>& notes() const { return notes_; }
+
+ protected:
+  void note(std::string s) { notes_.push_back(std::move(s)); }
+  std::vector<std::string> notes_;
 };
 
 struct PassRecord {
@@ -35,11 +46,16 @@ struct PassRecord {
   bool changed = false;
   bool skipped = false;
   size_t nodes_before = 0, nodes_after = 0;
+  std::vector<std::string> notes;  // what the pass changed
+  std::string dump;                // IR after the pass, if PassOptions::dump_after named it
 };
 
-// Runs the pipeline; `log` (optional) receives one record per pass.
+// Runs the pipeline; `log` (optional) receives one record per pass. Unknown
+// names in `disabled`/`dump_after` are an error listing the pass names.
 Status runPipeline(Graph& g, const PassOptions& opt, std::vector<PassRecord>* log);
 // Names of the pipeline's passes in order.
 std::vector<std::string> pipelinePassNames();
+// Runs one pass by name (tests, debugging): same checks as in the pipeline.
+Expected<PassRecord> runPass(Graph& g, const std::string& name, const PassOptions& opt = {});
 
 }  // namespace emlc

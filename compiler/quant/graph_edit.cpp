@@ -10,36 +10,6 @@
 
 namespace emlc {
 
-TensorId addTensor(Graph& g, const std::string& base, const TensorType& t) {
-  Tensor x;
-  x.name = g.uniqueName(base);
-  x.type = t;
-  x.typed = true;
-  return g.addTensor(std::move(x));
-}
-
-TensorId addConstant(Graph& g, const std::string& base, const TensorType& t, std::vector<uint8_t> data) {
-  Tensor x;
-  x.name = g.uniqueName(base);
-  x.type = t;
-  x.typed = true;
-  x.data = std::move(data);
-  return g.addTensor(std::move(x));
-}
-
-NodeId insertNode(Graph& g, NodeId at, Node n) {
-  g.nodes.insert(g.nodes.begin() + at, std::move(n));
-  g.relinkProducers();
-  return at;
-}
-
-void killNode(Graph& g, NodeId id) {
-  Node& n = g.n(id);
-  n.dead = true;
-  n.inputs.clear();
-  n.outputs.clear();
-}
-
 Status inferNode(Graph& g, NodeId id) {
   Node& n = g.n(id);
   const Op* op = findOp(n.domain, n.op_type);
@@ -63,7 +33,7 @@ bool isOp(const Graph& g, NodeId id, const char* op_type) {
   return !n.dead && n.domain.empty() && n.op_type == op_type;
 }
 
-std::optional<std::vector<double>> constValues(const Graph& g, TensorId t) {
+std::optional<std::vector<double>> constantValues(const Graph& g, TensorId t) {
   if (t == kNoTensor || !g.t(t).isConstant()) return std::nullopt;
   auto v = constDoubles(g, t);
   if (!v) return std::nullopt;
@@ -73,11 +43,11 @@ std::optional<std::vector<double>> constValues(const Graph& g, TensorId t) {
 namespace {
 // Scale/zero point inputs 1 and 2 of a Q/DQ node as QuantParams.
 std::optional<QuantParams> nodeParams(const Graph& g, const Node& n, int64_t rank) {
-  auto s = constValues(g, n.in(1));
+  auto s = constantValues(g, n.in(1));
   if (!s || s->empty()) return std::nullopt;
   std::vector<double> z(s->size(), 0.0);
   if (n.in(2) != kNoTensor) {
-    auto zz = constValues(g, n.in(2));
+    auto zz = constantValues(g, n.in(2));
     if (!zz || zz->size() != s->size()) return std::nullopt;
     z = *zz;
   }

@@ -1,6 +1,7 @@
-// Small graph-editing helpers for the quantization passes: new tensors and
-// constants, node insertion that keeps the topological order, re-inference
-// of one node, and reading DequantizeLinear/QuantizeLinear parameters.
+// Graph-editing helpers of the quantization passes (besides the passes'
+// shared ones in passes/rewrite.h: killNode, insertNode, ...): typed new
+// tensors and constants, re-inference of one node that keeps quantization,
+// reading DequantizeLinear/QuantizeLinear parameters, a topological sort.
 #pragma once
 
 #include <cstring>
@@ -11,28 +12,19 @@
 #include "ir/graph.h"
 #include "ir/host_tensor.h"
 #include "ops/quant_util.h"
+#include "passes/rewrite.h"
 #include "support/status.h"
 
 namespace emlc {
 
-// A fresh runtime tensor named after `base` (typed).
-TensorId addTensor(Graph& g, const std::string& base, const TensorType& t);
-// A fresh constant tensor holding `data` (t.bytes() bytes).
-TensorId addConstant(Graph& g, const std::string& base, const TensorType& t, std::vector<uint8_t> data);
+// A fresh constant tensor holding the values `v` (passes/rewrite.h's
+// addConstant with typed values).
 template <class T>
 TensorId addConstantOf(Graph& g, const std::string& base, TensorType t, const std::vector<T>& v) {
   std::vector<uint8_t> bytes(v.size() * sizeof(T));
   if (!v.empty()) std::memcpy(bytes.data(), v.data(), bytes.size());
   return addConstant(g, base, t, std::move(bytes));
 }
-
-// Inserts `n` at position `at` (it runs right before the node that was
-// there); relinks producers. Returns its id.
-NodeId insertNode(Graph& g, NodeId at, Node n);
-
-// Marks a node dead and drops its edges (so no stale producer link remains
-// for a tensor another node now produces).
-void killNode(Graph& g, NodeId id);
 
 // Runs the op's infer() on node `id`. Output tensors that already carry
 // quantization keep it when the op's inference drops it (standard ops running
@@ -62,8 +54,9 @@ std::optional<QuantScalar> scalarOf(const QuantParams& p);
 // different one.
 bool attachQuant(Graph& g, TensorId t, const QuantParams& p);
 
-// Constant float values of a tensor (float32/float64/integers), or nullopt.
-std::optional<std::vector<double>> constValues(const Graph& g, TensorId t);
+// Constant values of a tensor (float32/float64/integers) as doubles, or
+// nullopt when it is not a readable constant.
+std::optional<std::vector<double>> constantValues(const Graph& g, TensorId t);
 
 // Rebuilds the node order topologically (stable: ties keep the current
 // order). Needed after passes append nodes.

@@ -53,7 +53,7 @@ std::optional<RealRange> clampNode(const Graph& g, const Node& n) {
   }
   for (size_t k : {size_t{1}, size_t{2}}) {
     if (n.in(k) == kNoTensor) continue;
-    auto v = constValues(g, n.in(k));
+    auto v = constantValues(g, n.in(k));
     if (!v || v->size() != 1) return std::nullopt;
     (k == 1 ? r.lo : r.hi) = static_cast<float>((*v)[0]);
   }
@@ -174,13 +174,13 @@ class Lowerer {
     if (auto d = dequantSource(g_, n.in(k))) {
       if (!g_.t(d->q).isConstant() || g_.t(d->q).type.dtype != DType::I32)
         return unsupported("bias is not a DequantizeLinear of int32 constants");
-      auto v = constValues(g_, d->q);
+      auto v = constantValues(g_, d->q);
       if (!v) return unsupported("bias codes are not readable");
       for (double c : *v) codes.push_back(static_cast<int32_t>(c));
       bscale = d->params.scale;
       for (int32_t z : d->params.zero_point)
         if (z != 0) return unsupported("bias with a nonzero zero point");
-    } else if (auto v = constValues(g_, n.in(k))) {
+    } else if (auto v = constantValues(g_, n.in(k))) {
       real = *v;
     } else {
       return unsupported("bias is neither constant nor dequantized int32");
@@ -308,7 +308,7 @@ class Lowerer {
     TensorType mid = g_.t(s.yq).type;
     mid.dtype = xt;
     mid.quant = scalarParams(xq);
-    const TensorId t = addTensor(g_, g_.t(s.yq).name + "_pre", mid);
+    const TensorId t = addTensorOfType(g_, g_.t(s.yq).name + "_pre", mid);
     m.outputs = {t};
     Node old = g_.n(id);
     g_.n(id) = std::move(m);
@@ -495,7 +495,7 @@ class Lowerer {
     if (n.in(3) != kNoTensor) return unsupported("Pad with axes");
     float value = 0.0f;
     if (n.in(2) != kNoTensor) {
-      auto v = constValues(g_, n.in(2));
+      auto v = constantValues(g_, n.in(2));
       if (!v || v->size() != 1) return unsupported("pad value is not a constant scalar");
       value = static_cast<float>((*v)[0]);
     }
@@ -534,13 +534,13 @@ class Lowerer {
       }
       TensorType t = g_.t(ins[k].first).type;
       t.quant = s.params;
-      const TensorId r = addTensor(g_, g_.t(ins[k].first).name + "_requant", t);
+      const TensorId r = addTensorOfType(g_, g_.t(ins[k].first).name + "_requant", t);
       Node q = internalNode(n, "Requantize");
       q.name = n.name.empty() ? "" : fmt::format("{}_requant{}", n.name, k);
       q.inputs = {ins[k].first};
       q.outputs = {r};
       setY(q, s);
-      insertNode(g_, at, q);
+      insertNode(g_, static_cast<size_t>(at), q);
       EMLC_TRY(inferNode(g_, at));
       ++at;
       m.inputs[k] = r;

@@ -98,7 +98,7 @@ Status unfuse(Graph& g, NodeId id) {
   const float alpha = n.attrFloat("emlc_act_alpha", 0.01f);
   for (const char* k : {"emlc_activation", "emlc_act_min", "emlc_act_max", "emlc_act_alpha"}) n.attrs.erase(k);
   const TensorId out = n.out(0);
-  const TensorId pre = addTensor(g, g.t(out).name + "_pre_act", g.t(out).type);
+  const TensorId pre = addTensorOfType(g, g.t(out).name + "_pre_act", g.t(out).type);
   n.outputs[0] = pre;
   Node act;
   act.name = n.name.empty() ? "" : n.name + "_" + a;
@@ -107,7 +107,7 @@ Status unfuse(Graph& g, NodeId id) {
   if (a == "LeakyRelu") act.attrs["alpha"] = attrFloat(alpha);
   act.inputs = {pre};
   act.outputs = {out};
-  insertNode(g, id + 1, act);
+  insertNode(g, static_cast<size_t>(id + 1), act);
   return inferNode(g, id + 1);
 }
 
@@ -121,7 +121,7 @@ Status batchNormAsConv(Graph& g, NodeId id) {
   if (x.rank() < 2 || x.rank() > 5) return Status::ok();
   std::vector<std::vector<double>> p;
   for (size_t k = 1; k <= 4; ++k) {
-    auto v = constValues(g, n.in(k));
+    auto v = constantValues(g, n.in(k));
     if (!v) return Status::ok();
     p.push_back(*v);
   }
@@ -161,8 +161,8 @@ Status batchNormAsConv(Graph& g, NodeId id) {
       return r;
     };
     Shape s3 = {x.shape[0], C, 1};
-    const TensorId in3 = addTensor(g, g.t(n.in(0)).name + "_3d", TensorType{DType::F32, s3});
-    const TensorId out3 = addTensor(g, g.t(n.out(0)).name + "_3d", TensorType{DType::F32, s3});
+    const TensorId in3 = addTensorOfType(g, g.t(n.in(0)).name + "_3d", TensorType{DType::F32, s3});
+    const TensorId out3 = addTensorOfType(g, g.t(n.out(0)).name + "_3d", TensorType{DType::F32, s3});
     Node before = reshape(n.in(0), s3, n.name + "_to3d");
     before.outputs = {in3};
     Node after = reshape(out3, x.shape, n.name + "_to2d");
@@ -172,9 +172,9 @@ Status batchNormAsConv(Graph& g, NodeId id) {
     g.n(id) = before;
     g.relinkProducers();
     EMLC_TRY(inferNode(g, id));
-    insertNode(g, id + 1, conv);
+    insertNode(g, static_cast<size_t>(id + 1), conv);
     EMLC_TRY(inferNode(g, id + 1));
-    insertNode(g, id + 2, after);
+    insertNode(g, static_cast<size_t>(id + 2), after);
     return inferNode(g, id + 2);
   }
   g.n(id) = conv;
@@ -204,7 +204,7 @@ Status prepare(Graph& g) {
 // scale_c = max|w_c| / 127, codes round(w / scale_c) (half away from zero).
 std::pair<std::vector<int8_t>, QuantParams> quantizeWeights(const Graph& g, TensorId w, int64_t axis) {
   const TensorType& t = g.t(w).type;
-  std::vector<double> v = *constValues(g, w);
+  std::vector<double> v = *constantValues(g, w);
   const int64_t C = t.shape[static_cast<size_t>(axis)];
   int64_t inner = 1;
   for (int64_t a = axis + 1; a < t.rank(); ++a) inner *= t.shape[static_cast<size_t>(a)];
@@ -231,7 +231,7 @@ std::pair<std::vector<int8_t>, QuantParams> quantizeWeights(const Graph& g, Tens
 
 // A constant operand of Add/Mul: asymmetric int8 per tensor over its range.
 std::pair<std::vector<int8_t>, QuantParams> quantizeConstant(const Graph& g, TensorId c) {
-  std::vector<double> v = *constValues(g, c);
+  std::vector<double> v = *constantValues(g, c);
   double lo = 0, hi = 0;
   for (double x : v) {
     lo = std::min(lo, x);
@@ -343,9 +343,9 @@ Status insertQdq(Graph& g, const Plan& p, std::map<std::string, std::string>* na
     if (!keepName) g.t(t).name = g.uniqueName(name + "_float");
     TensorType it{DType::I8, g.t(t).type.shape};
     it.quant = qp;
-    const TensorId tq = addTensor(g, keepName ? name + "_q" : name, it);
+    const TensorId tq = addTensorOfType(g, keepName ? name + "_q" : name, it);
     (*names)[name] = g.t(tq).name;
-    const TensorId tdq = addTensor(g, name + "_dq", g.t(t).type);
+    const TensorId tdq = addTensorOfType(g, name + "_dq", g.t(t).type);
     const TensorId s = addConstantOf<float>(g, name + "_scale", TensorType{DType::F32, {}}, qp.scale);
     const TensorId z = addConstantOf<int8_t>(g, name + "_zero_point", TensorType{DType::I8, {}},
                                              {static_cast<int8_t>(qp.zero_point[0])});
@@ -388,7 +388,7 @@ Status insertQdq(Graph& g, const Plan& p, std::map<std::string, std::string>* na
       const TensorId s = addConstantOf<float>(g, base + "_scale", TensorType{DType::F32, {static_cast<int64_t>(qp.scale.size())}}, qp.scale);
       std::vector<int8_t> zeros(qp.scale.size(), 0);
       const TensorId z = addConstantOf<int8_t>(g, base + "_zero_point", TensorType{DType::I8, {static_cast<int64_t>(zeros.size())}}, zeros);
-      const TensorId wd = addTensor(g, base + "_dq", g.t(w).type);
+      const TensorId wd = addTensorOfType(g, base + "_dq", g.t(w).type);
       Node dn;
       dn.name = "dequantize_" + base;
       dn.op_type = "DequantizeLinear";
@@ -413,7 +413,7 @@ Status insertQdq(Graph& g, const Plan& p, std::map<std::string, std::string>* na
         const TensorId s = addConstantOf<float>(g, base + "_scale", TensorType{DType::F32, {}}, qp.scale);
         const TensorId z = addConstantOf<int8_t>(g, base + "_zero_point", TensorType{DType::I8, {}},
                                                  {static_cast<int8_t>(qp.zero_point[0])});
-        const TensorId cd = addTensor(g, base + "_dq", g.t(c).type);
+        const TensorId cd = addTensorOfType(g, base + "_dq", g.t(c).type);
         Node dn;
         dn.name = "dequantize_" + base;
         dn.op_type = "DequantizeLinear";

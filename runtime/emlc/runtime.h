@@ -5,6 +5,7 @@
 #include "common.h"
 #include "cast.h"
 #include "elementwise.h"
+#include "activation.h"
 
 // conv/matmul family
 #include "conv.h"

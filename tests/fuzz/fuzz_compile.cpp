@@ -147,9 +147,10 @@ extern "C" size_t LLVMFuzzerCustomMutator(uint8_t* data, size_t size, size_t max
     extern size_t LLVMFuzzerMutate(uint8_t * d, size_t s, size_t max);
     return LLVMFuzzerMutate(data, size, max_size);
   }
-  std::vector<Message*> msgs;
-  collect(&m, &msgs, 0);
   for (int round = 0, n = 1 + static_cast<int>(rng() % 3); round < n; ++round) {
+    // Re-collect each round: a mutation may delete messages found before.
+    std::vector<Message*> msgs;
+    collect(&m, &msgs, 0);
     Message* target = msgs[rng() % msgs.size()];
     const auto* d = target->GetDescriptor();
     if (d->field_count() == 0) continue;

@@ -72,6 +72,14 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "FAIL %s: %s\n", name.c_str(), st.error().message.c_str());
     return 1;
   }
+  // The passes leave no BatchNormalization and no standalone activation.
+  for (const Node& n : c->model.graph.nodes) {
+    for (const char* op : {"BatchNormalization", "Relu", "Clip", "LeakyRelu", "HardSwish", "Sigmoid", "Tanh"})
+      if (n.op_type == op) {
+        std::fprintf(stderr, "FAIL %s: %s is left after the passes\n", name.c_str(), c->model.graph.label(n).c_str());
+        return 1;
+      }
+  }
   std::printf("%s: %zu nodes, arena %zu B (bound %zu B), weights %zu files\n", name.c_str(),
               c->model.graph.nodes.size(), c->plan.arena_size, c->plan.lower_bound, c->files.size());
 

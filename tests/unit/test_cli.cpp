@@ -235,4 +235,30 @@ TEST(Cli, RunWritesOutputs) {
   EXPECT_EQ(r.code, 1);
 }
 
+// --passes-report, --dump-after and --disable-pass, and the JSON report.
+TEST(Cli, PassFlags) {
+  fs::path d = tmpDir();
+  save(addReluModel(false), d / "m.onnx");
+  const std::string m = (d / "m.onnx").string();
+  Result r = emlc("compile " + m + " -o " + (d / "a").string() + " --passes-report --dump-after activation-fusion", d);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("activation-fusion  2 -> 1 nodes"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("fused 'relu1' (Relu) into 'add1' (Add)"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("IR after pass activation-fusion:"), std::string::npos) << r.out;
+  const std::string json = slurp(d / "a" / "m.json");
+  EXPECT_NE(json.find("\"changes\": [\"fused 'relu1' (Relu) into 'add1' (Add)\"]"), std::string::npos) << json;
+
+  r = emlc("compile " + m + " -o " + (d / "b").string() + " --disable-pass no-such-pass", d);
+  EXPECT_EQ(r.code, 1);
+  EXPECT_NE(r.err.find("activation-fusion"), std::string::npos) << r.err;  // names the passes
+  EXPECT_FALSE(fs::exists(d / "b"));
+  r = emlc("inspect " + m + " --dump-after nope", d);
+  EXPECT_EQ(r.code, 1);
+
+  r = emlc("inspect " + m + " --disable-pass activation-fusion --passes-report", d);
+  ASSERT_EQ(r.code, 0) << r.err;
+  EXPECT_NE(r.out.find("activation-fusion  skipped"), std::string::npos) << r.out;
+  EXPECT_NE(r.out.find("Relu"), std::string::npos) << r.out;  // still in the op histogram
+}
+
 }  // namespace
