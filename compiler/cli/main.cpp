@@ -90,7 +90,7 @@ void addQuantOptions(CLI::App* cmd, QuantArgs& a) {
       ->check(CLI::IsMember({"int8"}));
   cmd->add_option("--calibration", a.calibration,
                   "Calibration samples: a .npy file (N samples stacked) or a folder of .npy files, one per model input");
-  cmd->add_option("--calibration-method", a.method, "minmax (default), percentile:P (e.g. percentile:99.99), mse, entropy");
+  cmd->add_option("--calibration-method", a.method, "minmax (default), percentile:P (e.g. percentile:99.99), mse");
   cmd->add_flag("--quantize-report", a.report, "Print per-layer SQNR (float vs int8 activations), worst layers first");
   cmd->add_option("--test-data", a.test, "Test samples (.npy or folder, one per input): float vs int8 accuracy");
   cmd->add_option("--test-labels", a.labels, ".npy of integer labels, one per test sample");
@@ -209,7 +209,11 @@ int cmdInspect(const std::string& model, const std::vector<std::string>& shapes,
   ImportOptions imp;
   Status st = parseInputShapes(shapes, &imp.input_shapes);
   if (!st) return fail(st.error());
-  auto pm = prepareModel(model, imp, pf.options());
+  auto q = quantOptions(g_quant);
+  if (!q) return fail(q.error());
+  PassOptions po = pf.options();
+  po.quant = q.value();
+  auto pm = prepareModel(model, imp, po);
   if (!pm) return fail(pm.error());
   const Graph& g = pm->graph;
   auto plan = planMemory(g);
@@ -226,6 +230,7 @@ int cmdInspect(const std::string& model, const std::vector<std::string>& shapes,
   else std::printf("memory plan (--memory for the table):\n%s", planSummary(plan.value()).c_str());
   if (pf.report) std::printf("%s", passesReport(pm->pass_log).c_str());
   printDumps(pm->pass_log);
+  if (hasQuantReport(pm->quant)) std::printf("%s", quantSummary(pm->quant, 0).c_str());
   if (ir) std::printf("%s", printGraph(g).c_str());
   return 0;
 }
@@ -323,6 +328,7 @@ int realMain(int argc, char** argv) {
   inspect->add_flag("--ir", ir, "Also print the IR after folding and passes");
   inspect->add_flag("--memory", memoryTable, "Print the memory plan table (offset, bytes, steps, tensors)");
   passFlags(inspect);
+  addQuantOptions(inspect, g_quant);
 
   CLI::App* run = app.add_subcommand("run", "Evaluate MODEL on the host with emlc's runtime kernels");
   run->add_option("model", model, "ONNX model file")->required();

@@ -133,7 +133,6 @@ std::string CalibrationMethod::str() const {
     case Kind::MinMax: return "minmax";
     case Kind::Percentile: return fmt::format("percentile:{}", percentile);
     case Kind::Mse: return "mse";
-    case Kind::Entropy: return "entropy";
   }
   return "?";
 }
@@ -143,10 +142,6 @@ Expected<CalibrationMethod> parseCalibrationMethod(const std::string& s) {
   if (s == "minmax") return m;
   if (s == "mse") {
     m.kind = CalibrationMethod::Kind::Mse;
-    return m;
-  }
-  if (s == "entropy") {
-    m.kind = CalibrationMethod::Kind::Entropy;
     return m;
   }
   if (s.rfind("percentile:", 0) == 0) {
@@ -159,7 +154,7 @@ Expected<CalibrationMethod> parseCalibrationMethod(const std::string& s) {
     m.percentile = p;
     return m;
   }
-  return invalid(fmt::format("--calibration-method '{}': expected minmax, percentile:P, mse or entropy", s));
+  return invalid(fmt::format("--calibration-method '{}': expected minmax, percentile:P or mse", s));
 }
 
 // ---- ranges ------------------------------------------------------------------------
@@ -208,40 +203,6 @@ double RangeObserver::histMse(double lo, double hi) const {
   return err;
 }
 
-// KL divergence between the histogram clipped to [lo, hi] (outliers added
-// to the edge bins) and its 256-level quantized version.
-double RangeObserver::histKl(double lo, double hi) const {
-  const double w = binWidth();
-  const int b0 = std::max(0, static_cast<int>(std::floor((lo - min_) / w)));
-  const int b1 = std::min(kBins, static_cast<int>(std::ceil((hi - min_) / w)));
-  if (b1 - b0 < 256) return std::numeric_limits<double>::infinity();
-  std::vector<double> p(hist_.begin() + b0, hist_.begin() + b1);
-  for (int b = 0; b < b0; ++b) p.front() += hist_[static_cast<size_t>(b)];
-  for (int b = b1; b < kBins; ++b) p.back() += hist_[static_cast<size_t>(b)];
-  const size_t n = p.size();
-  std::vector<double> q(n, 0.0);
-  for (size_t lvl = 0; lvl < 256; ++lvl) {
-    const size_t s = lvl * n / 256, e = (lvl + 1) * n / 256;
-    double sum = 0;
-    size_t nonzero = 0;
-    for (size_t i = s; i < e; ++i) {
-      sum += p[i];
-      nonzero += p[i] > 0;
-    }
-    for (size_t i = s; i < e; ++i)
-      if (p[i] > 0) q[i] = sum / static_cast<double>(nonzero);
-  }
-  double ps = 0, qs = 0;
-  for (size_t i = 0; i < n; ++i) {
-    ps += p[i];
-    qs += q[i];
-  }
-  double kl = 0;
-  for (size_t i = 0; i < n; ++i)
-    if (p[i] > 0 && q[i] > 0) kl += p[i] / ps * std::log((p[i] / ps) / (q[i] / qs));
-  return kl;
-}
-
 std::pair<float, float> RangeObserver::choose(const CalibrationMethod& m) const {
   double lo = seen_ ? min_ : 0.0, hi = seen_ ? max_ : 0.0;
   if (seen_ && m.needsHistogram() && !hist_.empty() && max_ > min_) {
@@ -264,14 +225,14 @@ std::pair<float, float> RangeObserver::choose(const CalibrationMethod& m) const 
       hi = quantile(m.percentile / 100.0);
     } else {
       // Candidate ranges: each end pulled toward 0 in 1/64 steps of its
-      // distance; the best by the method's error.
+      // distance; the one with the least squared error.
       double best = std::numeric_limits<double>::infinity();
       const double l0 = std::min(0.0, static_cast<double>(min_)), h0 = std::max(0.0, static_cast<double>(max_));
       for (int i = 0; i < 64; ++i) {
         for (int j = 0; j < 64; ++j) {
           const double l = l0 * (1.0 - i / 64.0), h = h0 * (1.0 - j / 64.0);
           if (h - l <= 0) continue;
-          const double e = m.kind == CalibrationMethod::Kind::Mse ? histMse(l, h) : histKl(l, h);
+          const double e = histMse(l, h);
           if (e < best) {
             best = e;
             lo = l;

@@ -9,7 +9,7 @@
 //      --keep-float names/op types (and the accuracy budget's choice);
 //   3. calibrate: run the float graph on the calibration samples (streamed
 //      from .npy files) and collect each activation's range (minmax,
-//      percentile:P, mse or entropy);
+//      percentile:P or mse);
 //   4. insert QuantizeLinear/DequantizeLinear pairs with the TFLite scheme:
 //      activations int8 asymmetric per tensor, weights int8 symmetric per
 //      output channel (-127..127), biases int32 with scale s_x * s_w[c];
@@ -34,7 +34,7 @@ namespace emlc {
 struct QuantOptions {
   std::string mode;                      // "" (float) or "int8"
   std::vector<std::string> calibration;  // per model input: a .npy file (samples stacked) or a folder of them
-  std::string method = "minmax";         // minmax | percentile:P | mse | entropy
+  std::string method = "minmax";         // minmax | percentile:P | mse
   std::vector<std::string> keep_float;   // node names or op types kept in float
   bool report = false;                   // per-layer SQNR (--quantize-report)
   std::vector<std::string> test_data;    // per model input, like calibration

@@ -51,8 +51,8 @@ std::string quantSummary(const QuantResult& r, size_t max_layers) {
   for (const auto& x : r.lowering.nodes)
     if (!x.lowered && !listed(x.node)) stayed.push_back(fmt::format("{}: {}", x.node, x.result));
   if (r.quantized)
-    s += fmt::format("int8: calibrated on {} samples ({}); {} node{} lowered to int8 kernels\n", r.calibration_samples,
-                     r.method, lowered, lowered == 1 ? "" : "s");
+    s += fmt::format("int8: calibrated on {} sample{} ({}); {} node{} lowered to int8 kernels\n", r.calibration_samples,
+                     r.calibration_samples == 1 ? "" : "s", r.method, lowered, lowered == 1 ? "" : "s");
   else
     s += fmt::format("int8 (QDQ model): {} node{} lowered to int8 kernels with the model's scales\n", lowered,
                      lowered == 1 ? "" : "s");
