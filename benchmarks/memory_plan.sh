@@ -8,6 +8,6 @@ cd "$(dirname "$0")/.."
 cmake --build build --target emlc_memory_bench -j1 >/dev/null
 args=""
 while [ $# -gt 0 ] && [ "${1#--}" != "$1" ]; do args="$args $1 $2"; shift 2; done
-if [ $# -eq 0 ]; then set -- tests/models/*/; fi
+if [ $# -eq 0 ]; then set -- $(ls -d tests/models/*/ | grep -v mlperf_tiny); fi
 # shellcheck disable=SC2086
 exec build/bin/emlc_memory_bench $args "$@"

@@ -4,6 +4,8 @@
 #include <CLI/CLI.hpp>
 #include <fmt/format.h>
 
+#include <unistd.h>
+
 #include <cstdio>
 #include <filesystem>
 #include <iostream>
@@ -13,6 +15,7 @@
 #include "ops/op.h"
 #include "pipeline/simulate.h"
 #include "plan/report.h"
+#include "quant/report.h"
 #include "support/npy.h"
 #include "support/output_dir.h"
 #include "support/version.h"
@@ -71,6 +74,64 @@ Status parsePlanOptions(const std::string& memory, const std::string& maxArena, 
     po->max_arena = b.value();
   }
   return Status::ok();
+}
+
+// int8 quantization flags (compile and run).
+struct QuantArgs {
+  std::string quantize, method = "minmax", labels, metric = "auto";
+  std::vector<std::string> calibration, test, keep;
+  bool report = false;
+  double budget = -1.0;
+};
+QuantArgs g_quant;
+QuantOptions g_quantOptions;
+
+void addQuantOptions(CLI::App* cmd, QuantArgs& a) {
+  cmd->add_option("--quantize", a.quantize, "Quantize: int8 (static post-training quantization; needs --calibration)")
+      ->check(CLI::IsMember({"int8"}));
+  cmd->add_option("--calibration", a.calibration,
+                  "Calibration samples: a .npy file (N samples stacked) or a folder of .npy files, one per model input");
+  cmd->add_option("--calibration-method", a.method, "minmax (default), percentile:P (e.g. percentile:99.99), mse");
+  cmd->add_flag("--quantize-report", a.report, "Print per-layer SQNR (float vs int8 activations), worst layers first");
+  cmd->add_option("--test-data", a.test, "Test samples (.npy or folder, one per input): float vs int8 accuracy");
+  cmd->add_option("--test-labels", a.labels, ".npy of integer labels, one per test sample");
+  cmd->add_option("--metric", a.metric, "Accuracy metric: top1, auc (ROC AUC of the reconstruction error), auto");
+  cmd->add_option("--accuracy-budget", a.budget,
+                  "Keep the most sensitive layers in float until int8 accuracy is within this many points of float");
+  cmd->add_option("--keep-float", a.keep, "Keep a node (by name) or every node of an op type in float (repeatable)");
+}
+
+// A progress bar on stderr when it is a terminal.
+void progress(const std::string& stage, size_t done, size_t total) {
+  static const bool tty = isatty(fileno(stderr)) != 0;
+  if (!tty || total == 0) return;
+  const size_t width = 30, fill = done * width / total;
+  std::fprintf(stderr, "\r  %-28s [%s%s] %zu/%zu", stage.c_str(), std::string(fill, '#').c_str(),
+               std::string(width - fill, ' ').c_str(), done, total);
+  if (done == total) std::fprintf(stderr, "\r%*s\r", static_cast<int>(width + stage.size() + 50), "");
+  std::fflush(stderr);
+}
+
+// The quantization options for PassOptions (nullptr without --quantize).
+Expected<const QuantOptions*> quantOptions(const QuantArgs& a) {
+  const bool any = !a.calibration.empty() || !a.test.empty() || !a.labels.empty() || !a.keep.empty() || a.report ||
+                   a.budget >= 0 || a.method != "minmax" || a.metric != "auto";
+  if (a.quantize.empty()) {
+    if (any) return invalid("--calibration, --test-data, --keep-float and the other quantization flags need --quantize int8");
+    return static_cast<const QuantOptions*>(nullptr);
+  }
+  QuantOptions& o = g_quantOptions;
+  o.mode = a.quantize;
+  o.calibration = a.calibration;
+  o.method = a.method;
+  o.keep_float = a.keep;
+  o.report = a.report;
+  o.test_data = a.test;
+  o.test_labels = a.labels;
+  o.accuracy_budget = a.budget;
+  o.metric = a.metric;
+  o.progress = progress;
+  return static_cast<const QuantOptions*>(&o);
 }
 
 // --max-tensor-bytes (compile): largest tensor accepted anywhere in the model.
@@ -140,6 +201,9 @@ int cmdCompile(const std::string& model, const std::string& outDir, const std::s
     if (!b) return fail(b.error().context("--max-tensor-bytes"));
     opt.import.max_tensor_bytes = b.value();
   }
+  auto q = quantOptions(g_quant);
+  if (!q) return fail(q.error());
+  opt.passes.quant = q.value();
   auto c = compileModel(opt);
   if (!c) return fail(c.error());
   st = writeOutputDir(outDir, c->files);
@@ -157,6 +221,7 @@ int cmdCompile(const std::string& model, const std::string& outDir, const std::s
   printDumps(c->model.pass_log);
   if (printPlan) std::printf("%s", formatPlan(c->model.graph, p).c_str());
   else std::printf("%s", planSummary(p).c_str());
+  if (hasQuantReport(c->model.quant)) std::printf("%s", quantSummary(c->model.quant, 30).c_str());
   return 0;
 }
 
@@ -195,7 +260,11 @@ int cmdInspect(const std::string& model, const std::vector<std::string>& shapes,
   ImportOptions imp;
   Status st = parseInputShapes(shapes, &imp.input_shapes);
   if (!st) return fail(st.error());
-  auto pm = prepareModel(model, imp, pf.options(), g_state);
+  auto q = quantOptions(g_quant);
+  if (!q) return fail(q.error());
+  PassOptions po = pf.options();
+  po.quant = q.value();
+  auto pm = prepareModel(model, imp, po, g_state);
   if (!pm) return fail(pm.error());
   const Graph& g = pm->graph;
   auto plan = planMemory(g);
@@ -215,6 +284,7 @@ int cmdInspect(const std::string& model, const std::vector<std::string>& shapes,
   else std::printf("memory plan (--memory for the table):\n%s", planSummary(plan.value()).c_str());
   if (pf.report) std::printf("%s", passesReport(pm->pass_log).c_str());
   printDumps(pm->pass_log);
+  if (hasQuantReport(pm->quant)) std::printf("%s", quantSummary(pm->quant, 0).c_str());
   if (ir) std::printf("%s", printGraph(g).c_str());
   return 0;
 }
@@ -224,9 +294,14 @@ int cmdRun(const std::string& model, const std::vector<std::string>& inputs, con
   ImportOptions imp;
   Status st = parseInputShapes(shapes, &imp.input_shapes);
   if (!st) return fail(st.error());
-  auto pm = prepareModel(model, imp, pf.options(), g_state);
+  auto q = quantOptions(g_quant);
+  if (!q) return fail(q.error());
+  PassOptions po = pf.options();
+  po.quant = q.value();
+  auto pm = prepareModel(model, imp, po, g_state);
   if (!pm) return fail(pm.error());
   const Graph& g = pm->graph;
+  if (hasQuantReport(pm->quant)) std::printf("%s", quantSummary(pm->quant, 30).c_str());
   if (inputs.size() != g.inputs.size())
     return fail(invalid(fmt::format("the model has {} inputs; give one --input per input", g.inputs.size())));
   if (!outputs.empty() && outputs.size() != g.outputs.size())
@@ -236,6 +311,13 @@ int cmdRun(const std::string& model, const std::vector<std::string>& inputs, con
   for (const std::string& f : inputs) {
     auto t = readNpy(f);
     if (!t) return fail(t.error());
+    // A float input of an int8 model is quantized as NAME_run_f32 does.
+    const TensorType& want = g.t(g.inputs[in.size()]).type;
+    if (t->type.dtype == DType::F32 && want.dtype != DType::F32 && want.quant.quantized()) {
+      auto c = toInputType(t.value(), want);
+      if (!c) return fail(c.error());
+      t = std::move(c);
+    }
     in.push_back(std::move(t.value()));
   }
   auto out = runGraph(g, in);
@@ -247,8 +329,9 @@ int cmdRun(const std::string& model, const std::vector<std::string>& inputs, con
       if (!st) return fail(st.error());
     }
     std::printf("output '%s' %s", g.t(g.outputs[k]).name.c_str(), t.type.str().c_str());
-    if (t.type.dtype == DType::F32 && t.type.numel() > 0) {
-      const float* v = t.as<float>();
+    const HostTensor real = dequantized(t);  // int8 outputs: their real values
+    if (real.type.dtype == DType::F32 && t.type.numel() > 0) {
+      const float* v = real.as<float>();
       int64_t best = 0;
       for (int64_t i = 1; i < t.type.numel(); ++i)
         if (v[i] > v[best]) best = i;
@@ -301,6 +384,7 @@ int realMain(int argc, char** argv) {
                       "hottest and smallest buffers first into the first region");
   compile->add_option("--max-arena", maxArena,
                       "Fail (exit 1) when the arena needs more than BYTES in total (suffixes K, M)");
+  addQuantOptions(compile, g_quant);
   compile->add_option("--max-tensor-bytes", g_maxTensorBytes,
                       "Refuse models holding a tensor larger than BYTES (suffixes K, M; default 1G)");
 
@@ -322,6 +406,7 @@ int realMain(int argc, char** argv) {
   inspect->add_flag("--memory", memoryTable, "Print the memory plan table (offset, bytes, steps, tensors)");
   passFlags(inspect);
   stateFlags(inspect);
+  addQuantOptions(inspect, g_quant);
 
   CLI::App* run = app.add_subcommand("run", "Evaluate MODEL on the host with emlc's runtime kernels");
   run->add_option("model", model, "ONNX model file")->required();
@@ -330,6 +415,7 @@ int realMain(int argc, char** argv) {
   run->add_option("--input-shape", shapes, "Fix an input's shape: NAME=D0,D1,... (repeatable)");
   passFlags(run);
   stateFlags(run);
+  addQuantOptions(run, g_quant);
 
   CLI::App* listOps = app.add_subcommand("list-ops", "List the supported ONNX operators, their element types and limits");
   bool markdown = false;

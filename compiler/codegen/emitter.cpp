@@ -31,6 +31,13 @@ const char* dtypeMacro(DType t) {
   }
 }
 
+// An int8/uint8 input or output quantized per tensor: NAME_run_f32
+// quantizes/dequantizes it at the boundary instead of casting.
+bool boundaryQuantized(const TensorType& t) {
+  return (t.dtype == DType::I8 || t.dtype == DType::U8) && t.quant.scale.size() == 1;
+}
+int32_t zeroPoint(const TensorType& t) { return t.quant.zero_point.empty() ? 0 : t.quant.zero_point[0]; }
+
 // Prints constant data as a C++ initializer list, 8 to 16 values per line.
 std::string constantValues(const Tensor& t) {
   std::vector<std::string> vals;
@@ -336,12 +343,36 @@ class Emitter final : public EmitSink {
       body += fmt::format("{}if (!in[{}]) return -1;\n", pre, k);
     for (size_t k = 0; k < g_.outputs.size(); ++k)
       body += fmt::format("{}if (!out[{}]) return -1;\n", pre, k);
+    // Quantized int8 inputs/outputs the kernels use in the caller's buffers:
+    // NAME_run_f32 converts them through the boundary array.
+    const std::string bnd = o_.name + "_boundary";
+    if (f32) {
+      for (const BoundarySlot& b : boundaryLayout()) {
+        const TensorType& t = g_.t(b.input ? g_.inputs[b.index] : g_.outputs[b.index]).type;
+        const char* ct = dtypeCType(t.dtype);
+        if (b.input) {
+          body += fmt::format("{}emlc::rt::quantize_tensor<{}>(static_cast<const float*>(in[{}]), "
+                              "reinterpret_cast<{}*>({} + {}), {}, {}, {});\n",
+                              pre, ct, b.index, ct, bnd, b.offset, t.numel(), floatLiteral(t.quant.scale[0]),
+                              zeroPoint(t));
+          body += fmt::format("{}in[{}] = {} + {};\n", pre, b.index, bnd, b.offset);
+        } else {
+          body += fmt::format("{}float* const user_out{} = static_cast<float*>(out[{}]);\n", pre, b.index, b.index);
+          body += fmt::format("{}out[{}] = {} + {};\n", pre, b.index, bnd, b.offset);
+        }
+      }
+    }
     for (size_t k = 0; k < g_.inputs.size(); ++k) {
       if (!p_.input_in_arena[k]) continue;
       const Tensor& t = g_.t(g_.inputs[k]);
       const TensorStorage& s = p_.storage[static_cast<size_t>(g_.inputs[k])];
       const std::string arr = p_.arrayName(s.region);
-      if (f32)
+      if (f32 && boundaryQuantized(t.type))
+        body += fmt::format("{}emlc::rt::quantize_tensor<{}>(static_cast<const float*>(in[{}]), "
+                            "reinterpret_cast<{}*>({} + {}), {}, {}, {});\n",
+                            pre, dtypeCType(t.type.dtype), k, dtypeCType(t.type.dtype), arr, s.offset, t.type.numel(),
+                            floatLiteral(t.type.quant.scale[0]), zeroPoint(t.type));
+      else if (f32)
         body += fmt::format("{}emlc::rt::cast<float, {}>(static_cast<const float*>(in[{}]), "
                             "reinterpret_cast<{}*>({} + {}), {});\n",
                             pre, dtypeCType(t.type.dtype), k, dtypeCType(t.type.dtype), arr, s.offset, t.type.numel());
@@ -353,10 +384,21 @@ class Emitter final : public EmitSink {
       TensorId id = g_.outputs[k];
       const Tensor& t = g_.t(id);
       const TensorStorage& s = p_.storage[static_cast<size_t>(id)];
-      if (s.home == Home::Output && s.index == static_cast<int>(k)) continue;
+      if (s.home == Home::Output && s.index == static_cast<int>(k)) {
+        if (f32 && boundaryQuantized(t.type)) {
+          const char* ct = dtypeCType(t.type.dtype);
+          body += fmt::format("{}emlc::rt::dequantize_tensor<{}>(static_cast<const {}*>(out[{}]), user_out{}, {}, {}, {});\n",
+                              pre, ct, ct, k, k, t.type.numel(), floatLiteral(t.type.quant.scale[0]),
+                              zeroPoint(t.type));
+        }
+        continue;
+      }
       const char* ct = dtypeCType(t.type.dtype);
       std::string src = tensorExpr(id, ct, false);
-      if (f32 && t.type.dtype != DType::F32)
+      if (f32 && boundaryQuantized(t.type))
+        body += fmt::format("{}emlc::rt::dequantize_tensor<{}>({}, static_cast<float*>(out[{}]), {}, {}, {});\n", pre,
+                            ct, src, k, t.type.numel(), floatLiteral(t.type.quant.scale[0]), zeroPoint(t.type));
+      else if (f32 && t.type.dtype != DType::F32)
         body += fmt::format("{}emlc::rt::cast<{}, float>({}, static_cast<float*>(out[{}]), {});\n", pre, ct, src, k,
                             t.type.numel());
       else
@@ -403,11 +445,41 @@ class Emitter final : public EmitSink {
     return s + "  state_ready = true;\n}\n";
   }
 
+  // Where NAME_run_f32 keeps the int8 codes of quantized inputs and outputs
+  // that NAME_run reads and writes in the caller's buffers.
+  struct BoundarySlot {
+    bool input = true;
+    size_t index = 0;
+    size_t offset = 0;
+  };
+  std::vector<BoundarySlot> boundaryLayout(size_t* total = nullptr) const {
+    std::vector<BoundarySlot> v;
+    size_t off = 0;
+    auto add = [&](bool input, size_t k, TensorId id) {
+      const TensorStorage& s = p_.storage[static_cast<size_t>(id)];
+      const Home h = input ? Home::Input : Home::Output;
+      if (s.home != h || s.index != static_cast<int>(k) || s.offset != 0 || !boundaryQuantized(g_.t(id).type)) return;
+      v.push_back({input, k, off});
+      off += (g_.t(id).type.bytes() + 15) / 16 * 16;
+    };
+    for (size_t k = 0; k < g_.inputs.size(); ++k) add(true, k, g_.inputs[k]);
+    for (size_t k = 0; k < g_.outputs.size(); ++k) add(false, k, g_.outputs[k]);
+    if (total) *total = off;
+    return v;
+  }
+
   // NAME.h: arena size macros (total, and one per region with --memory).
   std::string arenaMacros() const {
     const std::string& m = o_.name;
     std::string s = "/* Bytes of static arena memory (all activations and kernel scratch). */\n";
     s += fmt::format("#define {}_ARENA_SIZE {}u\n", m, p_.arena_size);
+    size_t boundary = 0;
+    boundaryLayout(&boundary);
+    s += fmt::format(
+        "/* Bytes of static memory {0}_run_f32 uses besides the arena to hold the int8\n"
+        " * codes of quantized inputs and outputs ({0}_run reads and writes them in the\n"
+        " * caller's buffers). */\n#define {0}_BOUNDARY_SIZE {1}u\n",
+        m, boundary);
     if (!p_.named_regions) {
       s += fmt::format(
           "/* The arena is one static array. To place it in a linker section, compile\n"
@@ -430,6 +502,11 @@ class Emitter final : public EmitSink {
   // NAME.cpp: the arena array(s), each with a section hook.
   std::string arenaDecls() const {
     std::string s;
+    size_t boundary = 0;
+    boundaryLayout(&boundary);
+    if (boundary)
+      s += fmt::format("// int8 codes of the quantized inputs/outputs for {0}_run_f32.\nalignas(16) uint8_t {0}_boundary[{1}];\n",
+                       o_.name, boundary);
     for (size_t r = 0; r < p_.regions.size(); ++r) {
       const std::string hook = p_.named_regions ? fmt::format("{}_REGION_{}_SECTION", o_.name, p_.regions[r].name)
                                                 : fmt::format("{}_ARENA_SECTION", o_.name);

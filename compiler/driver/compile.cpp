@@ -10,6 +10,7 @@
 #include "passes/infer.h"
 #include "pipeline/emit.h"
 #include "plan/report.h"
+#include "quant/report.h"
 #include "support/version.h"
 
 namespace emlc {
@@ -22,7 +23,9 @@ Expected<PreparedModel> prepareModel(const std::string& path, const ImportOption
   InferOptions io;
   io.onnx_shapes = &ir.onnx_shapes;
   EMLC_TRY(inferAndFold(pm.graph, io));
-  EMLC_TRY(runPipeline(pm.graph, passes, &pm.pass_log));
+  PassOptions po = passes;
+  po.quant_result = &pm.quant;
+  EMLC_TRY(runPipeline(pm.graph, po, &pm.pass_log));
   if (state.any()) EMLC_TRY(makeStateful(pm.graph, state));
   EMLC_TRY(verifyGraph(pm.graph));
   return pm;
@@ -93,6 +96,7 @@ std::string reportJson(const Compilation& c) {
                      i ? "," : "", jsonString(r.name), r.changed, r.skipped, r.nodes_before, r.nodes_after, notes);
   }
   s += c.model.pass_log.empty() ? "],\n" : "\n  ],\n";
+  if (hasQuantReport(c.model.quant)) s += "  \"quantization\": " + quantJson(c.model.quant) + ",\n";
   s += planJsonMembers(g, p);
   return s + "}\n";
 }

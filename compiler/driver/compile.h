@@ -13,6 +13,7 @@
 #include "pipeline/bind.h"
 #include "passes/stateful.h"
 #include "plan/memory_plan.h"
+#include "quant/ptq.h"
 #include "support/status.h"
 
 namespace emlc {
@@ -35,6 +36,7 @@ struct CompileOptions {
 struct PreparedModel {
   Graph graph;
   std::vector<PassRecord> pass_log;
+  QuantResult quant;  // what the int8 passes did (--quantize int8 or a QDQ model)
 };
 
 struct Compilation {

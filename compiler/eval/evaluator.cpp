@@ -18,13 +18,15 @@ Status evalNode(const Graph& g, const Node& n, const std::vector<const void*>& i
   return st;
 }
 
-Expected<std::vector<HostTensor>> runGraph(const Graph& g, const std::vector<HostTensor>& inputs) {
+Expected<std::vector<HostTensor>> runGraph(const Graph& g, const std::vector<HostTensor>& inputs,
+                                           const TensorObserver* observe) {
   std::vector<std::vector<uint8_t>> state(g.states.size());
-  return runGraphStep(g, inputs, state);
+  return runGraphStep(g, inputs, state, observe);
 }
 
 Expected<std::vector<HostTensor>> runGraphStep(const Graph& g, const std::vector<HostTensor>& inputs,
-                                               std::vector<std::vector<uint8_t>>& state) {
+                                               std::vector<std::vector<uint8_t>>& state,
+                                               const TensorObserver* observe) {
   if (state.size() != g.states.size())
     return invalid(fmt::format("the model has {} states, {} given", g.states.size(), state.size()));
   for (size_t k = 0; k < g.states.size(); ++k) {
@@ -46,6 +48,7 @@ Expected<std::vector<HostTensor>> runGraphStep(const Graph& g, const std::vector
     if (inputs[k].type.dtype != t.type.dtype || inputs[k].type.shape != t.type.shape)
       return invalid(fmt::format("input '{}' must be {}, got {}", t.name, t.type.str(), inputs[k].type.str()));
     ptr[g.inputs[k]] = inputs[k].data.data();
+    if (observe) (*observe)(g.inputs[k], inputs[k].data.data());
   }
   for (size_t k = 0; k < g.states.size(); ++k) ptr[g.states[k].value] = state[k].data();
   // Free each buffer after its last reader to keep peak memory low.
@@ -69,6 +72,9 @@ Expected<std::vector<HostTensor>> runGraphStep(const Graph& g, const std::vector
       out.push_back(buf[x].data());
     }
     EMLC_TRY(evalNode(g, n, in, out));
+    if (observe)
+      for (TensorId x : n.outputs)
+        if (x != kNoTensor) (*observe)(x, static_cast<const uint8_t*>(ptr[x]));
     for (TensorId x : n.inputs)
       if (x != kNoTensor && last[x] == static_cast<int>(i) && !buf[x].empty()) {
         std::vector<uint8_t>().swap(buf[x]);

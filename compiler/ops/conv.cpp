@@ -12,6 +12,7 @@
 #include <type_traits>
 #include <string>
 
+#include "ops/conv_geometry.h"
 #include "ops/fused_activation.h"
 #include "ops/nhwc.h"
 #include "ops/op_util.h"
@@ -441,5 +442,16 @@ class ConvOp final : public Op {
 const Op& op_Conv() { static const ConvOp<Kind::Conv> op; return op; }
 const Op& op_ConvTranspose() { static const ConvOp<Kind::Transpose> op; return op; }
 const Op& op_ConvInteger() { static const ConvOp<Kind::Integer> op; return op; }
+
+Expected<ConvGeometry> integerConvGeometry(const Node& n, const Graph& g) {
+  Node xw = n;
+  xw.inputs.resize(2);  // X and W: the geometry depends on nothing else
+  EMLC_ASSIGN(ConvPlan plan, planConv(xw, g, Kind::Integer));
+  ConvGeometry geo;
+  geo.params = plan.params;
+  geo.out = plan.out;
+  geo.macs = plan.macs;
+  return geo;
+}
 
 }  // namespace emlc

@@ -83,6 +83,11 @@ class Op {
   // Fold even when inputs are not constant (outputs depend on shapes only).
   virtual bool shapeOnly() const { return false; }
 
+  // Constant folding may evaluate this node at import when its inputs are
+  // constant. DequantizeLinear says no: the int8 lowering needs the integer
+  // weights and scales behind it (and folds what stays float itself).
+  virtual bool foldable() const { return true; }
+
   // Multiply-accumulates of one evaluation (Conv, Gemm, MatMul...; 0 else).
   virtual int64_t macs(const Node& n, const Graph& g) const {
     (void)n; (void)g;
@@ -101,11 +106,16 @@ class Op {
 };
 
 // The registry (ops/registry.cpp, filled from ops.def). nullptr if unknown.
+// Domain "" (or "ai.onnx") holds the ONNX ops; domain "emlc" holds emlc's
+// internal ops (the int8 kernels the quantization passes create).
 const Op* findOp(const std::string& domain, const std::string& op_type);
 // All registered op types, sorted (for README's table and `emlc --list-ops`).
 std::vector<std::string> registeredOps();
 // The operator table: a Markdown table (README.md) or plain text
 // (`emlc list-ops`), one row per op with its OpDoc.
 std::string operatorTable(bool markdown);
+
+// emlc's internal op types (domain "emlc"), sorted.
+std::vector<std::string> internalOps();
 
 }  // namespace emlc

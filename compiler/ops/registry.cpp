@@ -6,24 +6,39 @@
 namespace emlc {
 
 #define EMLC_OP(NAME) const Op& op_##NAME();
+#define EMLC_INTERNAL_OP(NAME) const Op& op_emlc_##NAME();
 #include "ops/ops.def"
 #undef EMLC_OP
+#undef EMLC_INTERNAL_OP
 
 namespace {
 const std::map<std::string, const Op*>& table() {
   static const std::map<std::string, const Op*> t = {
 #define EMLC_OP(NAME) {#NAME, &op_##NAME()},
+#define EMLC_INTERNAL_OP(NAME)
 #include "ops/ops.def"
 #undef EMLC_OP
+#undef EMLC_INTERNAL_OP
+  };
+  return t;
+}
+const std::map<std::string, const Op*>& internalTable() {
+  static const std::map<std::string, const Op*> t = {
+#define EMLC_OP(NAME)
+#define EMLC_INTERNAL_OP(NAME) {#NAME, &op_emlc_##NAME()},
+#include "ops/ops.def"
+#undef EMLC_OP
+#undef EMLC_INTERNAL_OP
   };
   return t;
 }
 }  // namespace
 
 const Op* findOp(const std::string& domain, const std::string& op_type) {
-  if (!domain.empty() && domain != "ai.onnx") return nullptr;
-  auto it = table().find(op_type);
-  return it == table().end() ? nullptr : it->second;
+  const auto& t = domain == "emlc" ? internalTable() : table();
+  if (!domain.empty() && domain != "ai.onnx" && domain != "emlc") return nullptr;
+  auto it = t.find(op_type);
+  return it == t.end() ? nullptr : it->second;
 }
 
 std::string operatorTable(bool markdown) {
@@ -46,6 +61,12 @@ std::string operatorTable(bool markdown) {
 std::vector<std::string> registeredOps() {
   std::vector<std::string> v;
   for (const auto& kv : table()) v.push_back(kv.first);
+  return v;
+}
+
+std::vector<std::string> internalOps() {
+  std::vector<std::string> v;
+  for (const auto& kv : internalTable()) v.push_back(kv.first);
   return v;
 }
 

@@ -182,7 +182,7 @@ class RecurrentOp final : public Op {
   OpDoc doc() const override {
     return {doc::kFloat,
             "every direction, layout, activation and clip; sequence lengths clamped to [0, seq_length]; "
-            "--stateful keeps the state across runs (forward only); int8 not yet (issue 5)"};
+            "--stateful keeps the state across runs (forward only); no int8 kernel yet (an int8 build keeps it in float)"};
   }
   explicit RecurrentOp(Kind k) : kind_(k) {}
 

@@ -11,6 +11,7 @@ bool foldable(const Graph& g, const Node& n, size_t limit) {
   const Op* found = findOp(n.domain, n.op_type);
   if (!found) return false;
   const Op& op = *found;
+  if (!op.foldable()) return false;
   size_t in_bytes = 0, out_bytes = 0;
   for (TensorId x : n.inputs) {
     if (x == kNoTensor) continue;

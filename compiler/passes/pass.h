@@ -13,6 +13,9 @@
 
 namespace emlc {
 
+struct QuantOptions;  // quant/quant_options.h
+struct QuantResult;
+
 struct PassOptions {
   std::vector<std::string> disabled;  // pass names to skip
   std::string dump_after;             // pass name: keep the IR text after it (PassRecord::dump)
@@ -21,6 +24,8 @@ struct PassOptions {
   // layout: less flash).
   enum class Optimize { Speed, Size };
   Optimize optimize = Optimize::Speed;
+  const QuantOptions* quant = nullptr;  // int8 quantization (--quantize int8), or none
+  QuantResult* quant_result = nullptr;  // where the int8 passes report, or nowhere
 };
 
 class Pass {

@@ -11,6 +11,7 @@
 #include "passes/fuse_activations.h"
 #include "passes/fuse_layer_norm.h"
 #include "passes/pass.h"
+#include "passes/quantize.h"
 #include "passes/simplify.h"
 
 namespace emlc {
@@ -51,15 +52,24 @@ std::vector<std::unique_ptr<Pass>> makePipeline() {
   // Activations into their producer, last of the fusions: every affine map
   // before the activation is already folded.
   p.push_back(std::make_unique<ActivationFusionPass>());
+  // int8, after the float passes: quantization sees the optimised float
+  // graph (folded BatchNormalization, fused activations), and everything
+  // above stays float-only. Active only with --quantize int8.
+  p.push_back(std::make_unique<QuantizePass>());
+  // Turns QuantizeLinear/DequantizeLinear patterns (from `quantize` or from
+  // a QDQ model) into int8 kernels. Active only when the graph has them.
+  p.push_back(std::make_unique<LowerQdqPass>());
   // The data layout, once for the whole graph, after the fusions: a fused
-  // Conv + BatchNormalization + Relu is one node to convert, not three.
+  // Conv + BatchNormalization + Relu is one node to convert, not three; and
+  // after the int8 lowering, so only convs left in float go channels-last.
   p.push_back(std::make_unique<LayoutNhwcPass>());
   // Boundary transposes of [N, C, 1, 1] tensors become free views; a
   // transpose back and forth between two regions cancels.
   p.push_back(std::make_unique<TransposeCancelPass>());
   // Transposes the layout pass put on constant inputs fold away.
   p.push_back(std::make_unique<ConstantFoldPass>());
-  // Last: drops anything the rewrites left without readers.
+  // Last: drops anything the rewrites (and the int8 lowering) left without
+  // readers.
   p.push_back(std::make_unique<DeadCodePass>());
   return p;
 }

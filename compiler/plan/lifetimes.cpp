@@ -19,6 +19,15 @@ enum class Fixed { None, CallerIn, CallerOut, ArenaIn, ArenaOut, State };
 
 bool isCaller(Fixed f) { return f == Fixed::CallerIn || f == Fixed::CallerOut; }
 
+// Inputs and outputs the kernels use in the caller's buffers: float32, and
+// int8/uint8 quantized per tensor (NAME_run_f32 converts those through a
+// boundary array of their own). Other types live in the arena (converted
+// there by NAME_run_f32).
+bool callerHome(const TensorType& t) {
+  return t.dtype == DType::F32 ||
+         ((t.dtype == DType::I8 || t.dtype == DType::U8) && t.quant.scale.size() == 1);
+}
+
 // Weighted union-find over tensors: every tensor has a parent and a byte
 // offset relative to it; roots carry the group's extent, lifetime and home.
 class Groups {
@@ -173,7 +182,7 @@ Expected<Lifetimes> analyzeLifetimes(const Graph& g, const std::vector<NodeId>& 
   for (size_t k = 0; k < g.inputs.size(); ++k) {
     const TensorId id = g.inputs[k];
     runtime[static_cast<size_t>(id)] = 1;
-    G.fixed(id) = g.t(id).type.dtype == DType::F32 && !opt.io_in_arena ? Fixed::CallerIn : Fixed::ArenaIn;
+    G.fixed(id) = callerHome(g.t(id).type) && !opt.io_in_arena ? Fixed::CallerIn : Fixed::ArenaIn;
     G.fixedIndex(id) = static_cast<int>(k);
     G.first(id) = opt.io_in_arena ? -1 : 0;  // the pipeline writes it before the first node
     G.last(id) = G.first(id);
@@ -195,7 +204,7 @@ Expected<Lifetimes> analyzeLifetimes(const Graph& g, const std::vector<NodeId>& 
     G.last(id) = std::max(G.last(id), opt.io_in_arena ? steps : steps - 1);  // the pipeline reads it after
     G.atEnd(id) = 1;
     if (g.t(id).is_input) continue;  // stays in its input home; copied out after the run
-    G.fixed(id) = g.t(id).type.dtype == DType::F32 && !opt.io_in_arena ? Fixed::CallerOut : Fixed::ArenaOut;
+    G.fixed(id) = callerHome(g.t(id).type) && !opt.io_in_arena ? Fixed::CallerOut : Fixed::ArenaOut;
     G.fixedIndex(id) = static_cast<int>(k);
   }
   // States: live from the first step to the last and never written by a

@@ -37,7 +37,10 @@ std::string field(const std::string& h, const std::string& key) {
 
 }  // namespace
 
-Expected<HostTensor> parseNpy(const std::string& bytes, const std::string& what) {
+namespace {
+
+// Parses the header at the start of `bytes` (which may hold only the header).
+Expected<NpyHeader> parseHeader(const std::string& bytes, const std::string& what) {
   if (bytes.size() < 10 || std::memcmp(bytes.data(), "\x93NUMPY", 6) != 0)
     return invalid(fmt::format("{} is not a .npy file", what));
   const uint8_t major = static_cast<uint8_t>(bytes[6]);
@@ -55,14 +58,14 @@ Expected<HostTensor> parseNpy(const std::string& bytes, const std::string& what)
   }
   if (hoff + hlen > bytes.size()) return invalid(fmt::format("{}: truncated header", what));
   const std::string h = bytes.substr(hoff, hlen);
-  HostTensor t;
+  NpyHeader r;
   std::string descr = field(h, "descr");
   if (descr.size() < 2) return invalid(fmt::format("{}: header has no dtype", what));
   descr = descr.substr(1, descr.size() - 2);
-  t.type.dtype = DType::Undefined;
+  r.type.dtype = DType::Undefined;
   for (const Descr& d : kDescrs)
-    if (descr == d.text) t.type.dtype = d.dtype;
-  if (t.type.dtype == DType::Undefined)
+    if (descr == d.text) r.type.dtype = d.dtype;
+  if (r.type.dtype == DType::Undefined)
     return unsupported(fmt::format("{}: dtype '{}' is not supported (little-endian numeric or bool only)", what, descr));
   if (field(h, "fortran_order") != "False")
     return unsupported(fmt::format("{}: Fortran-order arrays are not supported; save with np.ascontiguousarray", what));
@@ -81,14 +84,52 @@ Expected<HostTensor> parseNpy(const std::string& bytes, const std::string& what)
     if (d != 0 && numel > (uint64_t{1} << 40) / static_cast<uint64_t>(d))
       return invalid(fmt::format("{}: array too large", what));
     numel *= static_cast<uint64_t>(d);
-    t.type.shape.push_back(d);
+    r.type.shape.push_back(d);
   }
-  const size_t need = static_cast<size_t>(numel) * dtypeSize(t.type.dtype);
-  if (bytes.size() - hoff - hlen != need)
-    return invalid(fmt::format("{}: holds {} data bytes, shape {} needs {}", what, bytes.size() - hoff - hlen,
-                               shapeStr(t.type.shape), need));
-  t.data.assign(bytes.begin() + static_cast<std::ptrdiff_t>(hoff + hlen), bytes.end());
+  r.data_offset = hoff + hlen;
+  r.data_bytes = static_cast<size_t>(numel) * dtypeSize(r.type.dtype);
+  return r;
+}
+
+}  // namespace
+
+Expected<HostTensor> parseNpy(const std::string& bytes, const std::string& what) {
+  EMLC_ASSIGN(NpyHeader h, parseHeader(bytes, what));
+  if (bytes.size() - h.data_offset != h.data_bytes)
+    return invalid(fmt::format("{}: holds {} data bytes, shape {} needs {}", what, bytes.size() - h.data_offset,
+                               shapeStr(h.type.shape), h.data_bytes));
+  HostTensor t;
+  t.type = h.type;
+  t.data.assign(bytes.begin() + static_cast<std::ptrdiff_t>(h.data_offset), bytes.end());
   return t;
+}
+
+Expected<NpyHeader> readNpyHeader(const std::string& path) {
+  std::ifstream f(path, std::ios::binary);
+  if (!f) return ioError(fmt::format("cannot open '{}'", path));
+  std::string head(12, '\0');
+  f.read(&head[0], 12);
+  head.resize(static_cast<size_t>(f.gcount()));
+  size_t hlen = 0;
+  if (head.size() >= 10 && static_cast<uint8_t>(head[6]) == 1)
+    hlen = 10 + (static_cast<uint8_t>(head[8]) | (static_cast<size_t>(static_cast<uint8_t>(head[9])) << 8));
+  else if (head.size() == 12)
+    for (int i = 0; i < 4; ++i) hlen |= static_cast<size_t>(static_cast<uint8_t>(head[8 + i])) << (8 * i);
+  if (hlen > (size_t{1} << 24)) return invalid(fmt::format("'{}': header too large", path));
+  if (head.size() == 12 && static_cast<uint8_t>(head[6]) != 1) hlen += 12;
+  std::string all(hlen, '\0');
+  f.clear();
+  f.seekg(0);
+  f.read(&all[0], static_cast<std::streamsize>(hlen));
+  all.resize(static_cast<size_t>(f.gcount()));
+  EMLC_ASSIGN(NpyHeader h, parseHeader(all, fmt::format("'{}'", path)));
+  f.clear();
+  f.seekg(0, std::ios::end);
+  const size_t size = static_cast<size_t>(f.tellg());
+  if (size - h.data_offset != h.data_bytes)
+    return invalid(fmt::format("'{}': holds {} data bytes, shape {} needs {}", path, size - h.data_offset,
+                               shapeStr(h.type.shape), h.data_bytes));
+  return h;
 }
 
 Expected<HostTensor> readNpy(const std::string& path) {

@@ -38,6 +38,13 @@
 // detection post-processing
 #include "nms.h"
 
+// int8 quantization family (reference integer kernels)
+#include "int8_common.h"
+#include "int8_conv.h"
+#include "int8_elementwise.h"
+#include "int8_pool.h"
+#include "int8_softmax.h"
+
 // end of kernel families
 
 #endif
