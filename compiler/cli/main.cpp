@@ -227,11 +227,15 @@ int cmdCompile(const std::string& model, const std::string& outDir, const std::s
 
 // emlc simulate: a recorded stream through the pipeline and the model.
 int cmdSimulate(const std::string& model, const std::vector<std::string>& shapes, const std::string& pipeline,
-                const std::string& csv, const std::string& labelColumn) {
+                const std::string& csv, const std::string& labelColumn, const PassFlags& pf) {
   ImportOptions imp;
   Status st = parseInputShapes(shapes, &imp.input_shapes);
   if (!st) return fail(st.error());
-  auto pm = prepareModel(model, imp, PassOptions{}, g_state);
+  auto q = quantOptions(g_quant);
+  if (!q) return fail(q.error());
+  PassOptions po = pf.options();
+  po.quant = q.value();
+  auto pm = prepareModel(model, imp, po, g_state);
   if (!pm) return fail(pm.error());
   auto spec = readPipelineSpec(pipeline);
   if (!spec) return fail(spec.error());
@@ -398,6 +402,9 @@ int realMain(int argc, char** argv) {
   simulate->add_option("--csv", csv, "Recorded samples: one row per frame, a header naming the channels")->required();
   simulate->add_option("--label-column", labelColumn, "CSV column with the ground truth (default: label)");
   simulate->add_option("--input-shape", shapes, "Fix an input's shape: NAME=D0,D1,... (repeatable)");
+  passFlags(simulate);
+  stateFlags(simulate);
+  addQuantOptions(simulate, g_quant);
 
   CLI::App* inspect = app.add_subcommand("inspect", "Show inputs, outputs, ops, parameters, MACs and the memory plan");
   inspect->add_option("model", model, "ONNX model file")->required();
@@ -430,7 +437,7 @@ int realMain(int argc, char** argv) {
   if (Status st = parseStateOptions(stateful, statePairs, &g_state); !st) return fail(st.error());
   if (compile->parsed())
     return cmdCompile(model, outDir, name, shapes, pf, printPlan, memory, maxArena, pipeline);
-  if (simulate->parsed()) return cmdSimulate(model, shapes, pipeline, csv, labelColumn);
+  if (simulate->parsed()) return cmdSimulate(model, shapes, pipeline, csv, labelColumn, pf);
   if (inspect->parsed()) return cmdInspect(model, shapes, pf, ir, memoryTable);
   if (run->parsed()) return cmdRun(model, inputs, outputs, shapes, pf);
   if (listOps->parsed()) {

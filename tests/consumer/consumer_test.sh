@@ -67,6 +67,11 @@ cmake_host)
   # 358/360 is the float model's accuracy on this test set as measured by its
   # authors (shared/models/digits_cnn/info.json: 0.99444).
   grep -q "test-set accuracy 358/360" "$D/run.txt" || fail "digits accuracy is not 358/360"
+  # int8 (QUANTIZE int8 CALIBRATION): within 0.5 points of float, i.e. at
+  # most one of the 360 images lost.
+  run "$D/build/digits_accuracy_int8" | tee "$D/run_int8.txt"
+  grep -q "arena 2560 bytes" "$D/run_int8.txt" || fail "the int8 build's arena is not int8's (2560 bytes)"
+  grep -Eq "test-set accuracy 35[78]/360" "$D/run_int8.txt" || fail "int8 digits accuracy below 357/360"
   run cmake --build "$D/build" > "$D/build2.log" 2>&1
   grep -q "no work to do" "$D/build2.log" || { cat "$D/build2.log"; fail "a second build did something"; }
   sleep 1
@@ -85,7 +90,7 @@ cmake_host)
   run cmake --build "$D/build" > "$D/build5.log" 2>&1
   grep -q "emlc: compiling" "$D/build5.log" || { cat "$D/build5.log"; fail "a new emlc did not regenerate"; }
 
-  # The pass-through arguments: configure only (this emlc has no --quantize/--prune yet).
+  # The pass-through arguments: configure only (PRUNE: this emlc has no --prune yet).
   P=$D/args
   mkdir -p "$P"
   cp "$D/model.onnx" "$P/model.onnx"
@@ -112,7 +117,7 @@ CMAKE
     fail "CALIBRATION without QUANTIZE was accepted"
   fi
   grep -q "CALIBRATION needs QUANTIZE" "$P/bad.log" || { cat "$P/bad.log"; fail "message for CALIBRATION without QUANTIZE"; }
-  echo "PASS: cmake_host (accuracy 358/360; regenerated on model touch, new flags and a new emlc; no-op rebuild;" \
+  echo "PASS: cmake_host (accuracy 358/360, int8 $(grep -o '[0-9]*/360' "$D/run_int8.txt"); regenerated on model touch, new flags and a new emlc; no-op rebuild;" \
     "QUANTIZE/CALIBRATION/PRUNE/PIPELINE/OPTIONS passed on)"
   ;;
 
@@ -141,7 +146,22 @@ har_host)
   grep -q '"pipeline": "pipeline: sample ring"' "$D/build/har_model_emlc/har.json" ||
     fail "the memory report (har.json) does not list the pipeline's ring"
   no_heap nm "$D/build/libhar_model.a"
-  echo "PASS: har_host (decisions identical to emlc simulate; $(grep '^agreement' "$D/host.lines"))"
+  # int8 (QUANTIZE int8 CALIBRATION): the same checks against `emlc simulate --quantize int8`.
+  run "$D/build/har_pipeline_int8" > "$D/host_int8.txt" || fail "the int8 host program failed"
+  run "$PREFIX/bin/emlc" simulate "$EX/har_pipeline/har_cnn1d.onnx" --pipeline "$EX/har_pipeline/pipeline.json" \
+    --csv "$EX/har_pipeline/stream.csv" --quantize int8 --calibration "$EX/har_pipeline/har_calib.npy" \
+    > "$D/simulate_int8.txt" || fail "emlc simulate --quantize int8 failed"
+  decisions "$D/simulate_int8.txt" > "$D/sim_int8.lines"
+  decisions "$D/host_int8.txt" > "$D/host_int8.lines"
+  [ -s "$D/sim_int8.lines" ] || fail "simulate (int8) printed no decisions"
+  diff "$D/sim_int8.lines" "$D/host_int8.lines" || fail "int8: generated code (host) and emlc simulate decide differently"
+  pct8=$(sed -n 's/^agreement: \([0-9]*\)\..*/\1/p' "$D/host_int8.lines")
+  [ -n "$pct8" ] && [ "$pct8" -ge 90 ] || fail "int8 window agreement with the ground truth below 90% ($pct8)"
+  grep -q 'har_INPUT0_SCALE' "$D/build/har_model_int8_emlc/har.h" ||
+    fail "the int8 build is not quantized"
+  no_heap nm "$D/build/libhar_model_int8.a"
+  echo "PASS: har_host (decisions identical to emlc simulate; float $(grep '^agreement' "$D/host.lines");" \
+    "int8 $(grep '^agreement' "$D/host_int8.lines"))"
   ;;
 
 cortex_m4f)
@@ -173,7 +193,19 @@ cortex_m4f)
     END { exit bad }' || fail "scores differ by more than 0.0002"
   pct=$(sed -n 's/^agreement: \([0-9]*\)\..*/\1/p' "$D/target.lines")
   [ -n "$pct" ] && [ "$pct" -ge 90 ] || fail "window agreement on Cortex-M4F below 90% ($pct)"
-  echo "PASS: cortex_m4f (digits 4/4; HAR decisions identical to emlc simulate; $(grep '^agreement' "$D/target.lines"))"
+  # int8 on the target: decisions identical to `emlc simulate --quantize int8`.
+  no_heap arm-none-eabi-nm "$D/build/har_pipeline/libhar_model_int8.a"
+  timeout 600 $QEMU "$D/build/har_pipeline/har_pipeline_int8.elf" > "$D/target_int8.txt" 2>&1 ||
+    { cat "$D/target_int8.txt"; fail "har_pipeline_int8.elf exit status"; }
+  run "$PREFIX/bin/emlc" simulate "$EX/har_pipeline/har_cnn1d.onnx" --pipeline "$EX/har_pipeline/pipeline.json" \
+    --csv "$EX/har_pipeline/stream.csv" --quantize int8 --calibration "$EX/har_pipeline/har_calib.npy" \
+    > "$D/simulate_int8.txt" || fail "emlc simulate --quantize int8 failed"
+  decisions "$D/simulate_int8.txt" | sed 's/ score=.*//' > "$D/sim_int8.nos"
+  decisions "$D/target_int8.txt" | sed 's/ score=.*//' > "$D/target_int8.nos"
+  [ -s "$D/sim_int8.nos" ] || fail "simulate (int8) printed no decisions"
+  diff "$D/sim_int8.nos" "$D/target_int8.nos" || fail "int8: Cortex-M4F and emlc simulate decide differently"
+  echo "PASS: cortex_m4f (digits 4/4; HAR decisions identical to emlc simulate; float $(grep '^agreement' "$D/target.lines");" \
+    "int8 $(grep '^agreement' "$D/target_int8.nos"))"
   ;;
 
 toolchains)
