@@ -173,12 +173,14 @@ struct PassFlags {
   std::vector<std::string> disabled;
   std::string dumpAfter;
   std::string optimize = "speed";
+  std::string ioLayout = "model";
   bool report = false;
   PassOptions options() const {
     PassOptions o;
     o.disabled = disabled;
     o.dump_after = dumpAfter;
     o.optimize = optimize == "size" ? PassOptions::Optimize::Size : PassOptions::Optimize::Speed;
+    o.io_nhwc = ioLayout == "nhwc";
     return o;
   }
 };
@@ -373,6 +375,10 @@ int realMain(int argc, char** argv) {
                     "speed (default): channels-last kernels, packed weights, compile-time tile sizes; "
                     "size: the generic kernels in the model's layout (less flash)")
         ->check(CLI::IsMember({"speed", "size"}));
+    cmd->add_option("--io-layout", pf.ioLayout,
+                    "model (default): inputs and outputs in the model's layout; nhwc: float inputs and outputs "
+                    "of rank 3/4 channels-last (N, H, W, C), no transpose at the boundary of a conv net")
+        ->check(CLI::IsMember({"model", "nhwc"}));
   };
 
   CLI::App* compile = app.add_subcommand("compile", "Compile MODEL.onnx into a folder of C++ sources");

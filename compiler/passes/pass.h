@@ -24,6 +24,9 @@ struct PassOptions {
   // layout: less flash).
   enum class Optimize { Speed, Size };
   Optimize optimize = Optimize::Speed;
+  // --io-layout nhwc: float inputs and outputs of rank 3/4 channels-last
+  // (passes/io_layout.h); default: the model's layout.
+  bool io_nhwc = false;
   const QuantOptions* quant = nullptr;  // int8 quantization (--quantize int8), or none
   QuantResult* quant_result = nullptr;  // where the int8 passes report, or nowhere
 };

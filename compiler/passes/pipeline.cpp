@@ -10,6 +10,7 @@
 #include "passes/layout.h"
 #include "passes/fuse_activations.h"
 #include "passes/fuse_layer_norm.h"
+#include "passes/io_layout.h"
 #include "passes/pass.h"
 #include "passes/quantize.h"
 #include "passes/simplify.h"
@@ -63,6 +64,10 @@ std::vector<std::unique_ptr<Pass>> makePipeline() {
   // Conv + BatchNormalization + Relu is one node to convert, not three; and
   // after the int8 lowering, so only convs left in float go channels-last.
   p.push_back(std::make_unique<LayoutNhwcPass>());
+  // With --io-layout nhwc: channels-last graph inputs and outputs behind a
+  // Transpose each, which transpose-cancel (next) removes next to an NHWC
+  // region.
+  p.push_back(std::make_unique<IoLayoutPass>());
   // Boundary transposes of [N, C, 1, 1] tensors become free views; a
   // transpose back and forth between two regions cancels.
   p.push_back(std::make_unique<TransposeCancelPass>());

@@ -3,10 +3,13 @@
 // flags, check the objects reference no heap functions, run on input_0.npy
 // and compare with output_0.npy; also compare the compiler's own evaluation.
 //
-// usage: emlc_model_test MODEL_DIR WORK_DIR [--cxx g++] [--tol 1e-4] [--optimize speed|size]
+// usage: emlc_model_test MODEL_DIR WORK_DIR [--cxx g++] [--tol 1e-4] [--optimize speed|size] [--io-layout nhwc]
+// --io-layout nhwc: input_0.npy (the model's layout) is transposed to channels-last here
+// before it is fed to the generated code and the evaluation.
 // Pass criterion: max|got - want| <= tol * max|want| (normalised max error).
 #include <fmt/format.h>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdio>
 #include <cstdlib>
@@ -29,6 +32,20 @@ int run(const std::string& cmd) {
   return rc;
 }
 
+// (N, C, spatial...) data of `t` in (N, spatial..., C) order.
+HostTensor toChannelsLast(const HostTensor& t) {
+  HostTensor r = t;
+  const Shape& s = t.type.shape;
+  const int64_t n = s[0], c = s[1];
+  int64_t sp = 1;
+  for (size_t i = 2; i < s.size(); ++i) sp *= s[i];
+  for (int64_t b = 0; b < n; ++b)
+    for (int64_t k = 0; k < c; ++k)
+      for (int64_t p = 0; p < sp; ++p)
+        r.as<float>()[(b * sp + p) * c + k] = t.as<float>()[(b * c + k) * sp + p];
+  return r;
+}
+
 double normalisedError(const HostTensor& got, const HostTensor& want) {
   double maxw = 0, maxe = 0;
   for (int64_t i = 0; i < want.type.numel(); ++i) {
@@ -43,10 +60,10 @@ double normalisedError(const HostTensor& got, const HostTensor& want) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: emlc_model_test MODEL_DIR WORK_DIR [--cxx g++] [--tol 1e-4] [--support DIR] [--optimize speed|size]\n");
+    std::fprintf(stderr, "usage: emlc_model_test MODEL_DIR WORK_DIR [--cxx g++] [--tol 1e-4] [--support DIR] [--optimize speed|size] [--io-layout nhwc]\n");
     return 2;
   }
-  std::string modelDir = argv[1], work = argv[2], cxx = "g++", support = "tests/support", optimize = "speed";
+  std::string modelDir = argv[1], work = argv[2], cxx = "g++", support = "tests/support", optimize = "speed", ioLayout = "model";
   double tol = 1e-4;
   for (int i = 3; i + 1 < argc; i += 2) {
     std::string a = argv[i];
@@ -54,6 +71,7 @@ int main(int argc, char** argv) {
     else if (a == "--tol") tol = std::atof(argv[i + 1]);
     else if (a == "--support") support = argv[i + 1];
     else if (a == "--optimize") optimize = argv[i + 1];
+    else if (a == "--io-layout") ioLayout = argv[i + 1];
   }
   const std::string name = fs::path(modelDir).filename().string();
   fs::remove_all(work);
@@ -63,6 +81,7 @@ int main(int argc, char** argv) {
   co.model_path = modelDir + "/model.onnx";
   co.name = name;
   co.passes.optimize = optimize == "size" ? PassOptions::Optimize::Size : PassOptions::Optimize::Speed;
+  co.passes.io_nhwc = ioLayout == "nhwc";
   auto c = compileModel(co);
   if (!c) {
     std::fprintf(stderr, "FAIL %s: compile: %s\n", name.c_str(), c.error().message.c_str());
@@ -121,13 +140,45 @@ int main(int argc, char** argv) {
     std::fprintf(stderr, "FAIL %s: driver does not link\n", name.c_str());
     return 1;
   }
-  if (run(fmt::format("{} {}/input_0.npy {}/out.npy", exe, modelDir, work)) != 0) {
+  std::string inputFile = modelDir + "/input_0.npy";
+  if (co.passes.io_nhwc) {
+    // The channels-last input the compiled model now declares.
+    auto x = readNpy(inputFile);
+    const TensorType& declared = c->model.graph.t(c->model.graph.inputs[0]).type;
+    if (!x || x->type.rank() < 3 || declared.layout != Layout::NHWC) {
+      std::fprintf(stderr, "FAIL %s: --io-layout nhwc did not make the input channels-last (%s)\n", name.c_str(),
+                   declared.str().c_str());
+      return 1;
+    }
+    HostTensor xn = toChannelsLast(*x);
+    xn.type = declared;
+    inputFile = work + "/input_nhwc.npy";
+    if (!writeNpy(inputFile, xn)) return 1;
+    // The input is read in place: no Transpose reads it (directly or
+    // through views, which copy nothing).
+    const Graph& g = c->model.graph;
+    std::vector<TensorId> views{g.inputs[0]};
+    int transposes = 0;
+    for (const Node& n : g.nodes) {
+      if (n.inputs.empty() || std::find(views.begin(), views.end(), n.inputs[0]) == views.end()) continue;
+      if (n.op_type == "Transpose") ++transposes;
+      if (n.op_type == "Reshape" || n.op_type == "Flatten" || n.op_type == "Squeeze" || n.op_type == "Unsqueeze")
+        views.push_back(n.outputs[0]);
+    }
+    std::printf("%s: --io-layout nhwc: input %s, read by %d Transpose nodes\n", name.c_str(), declared.str().c_str(),
+                transposes);
+    if (transposes != 0) {
+      std::fprintf(stderr, "FAIL %s: a channels-last input still needs a Transpose\n", name.c_str());
+      return 1;
+    }
+  }
+  if (run(fmt::format("{} {} {}/out.npy", exe, inputFile, work)) != 0) {
     std::fprintf(stderr, "FAIL %s: generated code failed to run\n", name.c_str());
     return 1;
   }
   auto want = readNpy(modelDir + "/output_0.npy");
   auto got = readNpy(work + "/out.npy");
-  auto input = readNpy(modelDir + "/input_0.npy");
+  auto input = readNpy(inputFile);
   if (!want || !got || !input) {
     std::fprintf(stderr, "FAIL %s: cannot read .npy files\n", name.c_str());
     return 1;

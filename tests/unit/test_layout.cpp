@@ -102,6 +102,51 @@ TEST(LayoutNhwc, OptimizeSizeKeepsTheModelLayout) {
   EXPECT_EQ(countWithLayout(g), 0);
 }
 
+// --io-layout nhwc: the graph's input and output become channels-last, the
+// boundary transposes cancel against the region's, and the model computes
+// the same values on the transposed data (indices permuted here by hand).
+TEST(IoLayout, NhwcBoundaryWithoutTransposes) {
+  Builder b;
+  const int64_t C = 3, H = 6, W = 5, M = 4;
+  TensorId x = b.input("x", {1, C, H, W});
+  TensorId c1 = b.node("Conv", {x, b.random("w1", {M, C, 3, 3}), b.random("b1", {M})}, {{"pads", ints({1, 1, 1, 1})}});
+  b.output(b.node("Relu", {c1}, {}, "y"));
+  b.infer();
+  const Graph before = b.g;
+  Graph g = b.g;
+  PassOptions o;
+  o.io_nhwc = true;
+  std::vector<PassRecord> log;
+  ASSERT_TRUE(runPipeline(g, o, &log).isOk());
+  EXPECT_EQ(histogram(g)["Transpose"], 0);
+  ASSERT_EQ(g.inputs.size(), 1u);
+  EXPECT_EQ(g.t(g.inputs[0]).name, "x");
+  EXPECT_EQ(g.t(g.inputs[0]).type.shape, (Shape{1, H, W, C}));
+  EXPECT_EQ(g.t(g.outputs[0]).name, "y");
+  EXPECT_EQ(g.t(g.outputs[0]).type.shape, (Shape{1, H, W, M}));
+  auto in = randomInputs(before, 7);
+  HostTensor xn = in[0];
+  xn.type = g.t(g.inputs[0]).type;
+  const float* src = in[0].as<float>();
+  for (int64_t c = 0; c < C; ++c)
+    for (int64_t h = 0; h < H; ++h)
+      for (int64_t w = 0; w < W; ++w) xn.as<float>()[(h * W + w) * C + c] = src[(c * H + h) * W + w];
+  auto want = runGraph(before, in);
+  auto got = runGraph(g, {xn});
+  ASSERT_TRUE(want.isOk() && got.isOk());
+  double maxerr = 0;
+  for (int64_t m = 0; m < M; ++m)
+    for (int64_t h = 0; h < H; ++h)
+      for (int64_t w = 0; w < W; ++w)
+        maxerr = std::max(maxerr, std::fabs(double{(*want)[0].as<float>()[(m * H + h) * W + w]} -
+                                            double{(*got)[0].as<float>()[(h * W + w) * M + m]}));
+  EXPECT_LE(maxerr, 1e-5);
+  // Off by default: the model's layout at the boundary.
+  Graph g2 = b.g;
+  ASSERT_TRUE(runPipeline(g2, PassOptions{}, nullptr).isOk());
+  EXPECT_EQ(g2.t(g2.inputs[0]).type.shape, (Shape{1, C, H, W}));
+}
+
 // ---- kernels: channels-last against the model-layout reference ---------------
 
 struct ConvCase {
