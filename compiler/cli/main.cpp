@@ -227,17 +227,21 @@ int cmdCompile(const std::string& model, const std::string& outDir, const std::s
   return 0;
 }
 
+// Import and passes for simulate, inspect and run, from their flags
+// (--input-shape, pass, state and quantization flags).
+Expected<PreparedModel> prepareFromFlags(const std::string& model, const std::vector<std::string>& shapes,
+                                         const PassFlags& pf) {
+  ImportOptions imp;
+  EMLC_TRY(parseInputShapes(shapes, &imp.input_shapes));
+  PassOptions po = pf.options();
+  EMLC_ASSIGN(po.quant, quantOptions(g_quant));
+  return prepareModel(model, imp, po, g_state);
+}
+
 // emlc simulate: a recorded stream through the pipeline and the model.
 int cmdSimulate(const std::string& model, const std::vector<std::string>& shapes, const std::string& pipeline,
                 const std::string& csv, const std::string& labelColumn, const PassFlags& pf) {
-  ImportOptions imp;
-  Status st = parseInputShapes(shapes, &imp.input_shapes);
-  if (!st) return fail(st.error());
-  auto q = quantOptions(g_quant);
-  if (!q) return fail(q.error());
-  PassOptions po = pf.options();
-  po.quant = q.value();
-  auto pm = prepareModel(model, imp, po, g_state);
+  auto pm = prepareFromFlags(model, shapes, pf);
   if (!pm) return fail(pm.error());
   auto spec = readPipelineSpec(pipeline);
   if (!spec) return fail(spec.error());
@@ -263,14 +267,7 @@ int cmdSimulate(const std::string& model, const std::vector<std::string>& shapes
 
 int cmdInspect(const std::string& model, const std::vector<std::string>& shapes, const PassFlags& pf, bool ir,
                bool memoryTable) {
-  ImportOptions imp;
-  Status st = parseInputShapes(shapes, &imp.input_shapes);
-  if (!st) return fail(st.error());
-  auto q = quantOptions(g_quant);
-  if (!q) return fail(q.error());
-  PassOptions po = pf.options();
-  po.quant = q.value();
-  auto pm = prepareModel(model, imp, po, g_state);
+  auto pm = prepareFromFlags(model, shapes, pf);
   if (!pm) return fail(pm.error());
   const Graph& g = pm->graph;
   auto plan = planMemory(g);
@@ -297,14 +294,7 @@ int cmdInspect(const std::string& model, const std::vector<std::string>& shapes,
 
 int cmdRun(const std::string& model, const std::vector<std::string>& inputs, const std::vector<std::string>& outputs,
            const std::vector<std::string>& shapes, const PassFlags& pf) {
-  ImportOptions imp;
-  Status st = parseInputShapes(shapes, &imp.input_shapes);
-  if (!st) return fail(st.error());
-  auto q = quantOptions(g_quant);
-  if (!q) return fail(q.error());
-  PassOptions po = pf.options();
-  po.quant = q.value();
-  auto pm = prepareModel(model, imp, po, g_state);
+  auto pm = prepareFromFlags(model, shapes, pf);
   if (!pm) return fail(pm.error());
   const Graph& g = pm->graph;
   if (hasQuantReport(pm->quant)) std::printf("%s", quantSummary(pm->quant, 30).c_str());
@@ -331,7 +321,7 @@ int cmdRun(const std::string& model, const std::vector<std::string>& inputs, con
   for (size_t k = 0; k < out->size(); ++k) {
     const HostTensor& t = (*out)[k];
     if (!outputs.empty()) {
-      st = writeNpy(outputs[k], t);
+      Status st = writeNpy(outputs[k], t);
       if (!st) return fail(st.error());
     }
     std::printf("output '%s' %s", g.t(g.outputs[k]).name.c_str(), t.type.str().c_str());

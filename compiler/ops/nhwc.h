@@ -9,6 +9,9 @@
 // pack them at lowering.
 #pragma once
 
+#include <cstdint>
+#include <vector>
+
 #include "ir/graph.h"
 
 namespace emlc {
@@ -40,6 +43,20 @@ inline TensorType nhwcType(const TensorType& t) {
   r.shape = nhwcShape(t.shape);
   r.layout = Layout::NHWC;
   return r;
+}
+
+// Transpose perms between the ONNX order (N, C, spatial...) and NHWC order
+// (N, spatial..., C) of a rank-`rank` tensor.
+inline std::vector<int64_t> permToNhwc(size_t rank) {
+  std::vector<int64_t> p{0};
+  for (size_t i = 2; i < rank; ++i) p.push_back(static_cast<int64_t>(i));
+  p.push_back(1);
+  return p;
+}
+inline std::vector<int64_t> permFromNhwc(size_t rank) {
+  std::vector<int64_t> p{0, static_cast<int64_t>(rank) - 1};
+  for (size_t i = 1; i + 1 < rank; ++i) p.push_back(static_cast<int64_t>(i));
+  return p;
 }
 
 }  // namespace emlc

@@ -9,33 +9,6 @@
 namespace emlc {
 namespace {
 
-// perm of a Transpose from (N, C, spatial...) to NHWC order, or back.
-std::vector<int64_t> permToNhwc(size_t rank) {
-  std::vector<int64_t> p{0};
-  for (size_t i = 2; i < rank; ++i) p.push_back(static_cast<int64_t>(i));
-  p.push_back(1);
-  return p;
-}
-std::vector<int64_t> permToOnnx(size_t rank) {
-  std::vector<int64_t> p{0, static_cast<int64_t>(rank) - 1};
-  for (size_t i = 1; i + 1 < rank; ++i) p.push_back(static_cast<int64_t>(i));
-  return p;
-}
-
-Node transpose(const std::string& name, TensorId in, TensorId out, std::vector<int64_t> perm) {
-  Node t;
-  t.name = name;
-  t.op_type = "Transpose";
-  t.opset = 13;
-  Attribute a;
-  a.kind = Attribute::Kind::Ints;
-  a.ints = std::move(perm);
-  t.attrs["perm"] = a;
-  t.inputs = {in};
-  t.outputs = {out};
-  return t;
-}
-
 bool layoutRank(const TensorType& t) { return t.dtype == DType::F32 && (t.rank() == 3 || t.rank() == 4); }
 
 }  // namespace
@@ -79,7 +52,7 @@ Expected<bool> LayoutNhwcPass::run(Graph& g, const PassOptions& opt) {
         const TensorId t = addTensorOfType(g, g.t(x).name + "_nhwc", nhwcType(xt));
         twin.resize(g.tensors.size(), kNoTensor);
         twin[x] = t;
-        out.push_back(transpose(g.t(x).name + "_to_nhwc", x, t, permToNhwc(static_cast<size_t>(xt.rank()))));
+        out.push_back(transposeNode(g.t(x).name + "_to_nhwc", x, t, permToNhwc(static_cast<size_t>(xt.rank()))));
         ++entries;
       }
       n.inputs[k] = twin[x];
@@ -100,7 +73,7 @@ Expected<bool> LayoutNhwcPass::run(Graph& g, const PassOptions& opt) {
     // The ONNX-layout tensor, for readers outside the region and graph
     // outputs; dropped below when nothing reads it.
     exitAt.push_back(out.size());
-    out.push_back(transpose(g.t(y).name + "_from_nhwc", y2, y, permToOnnx(static_cast<size_t>(yt.rank()))));
+    out.push_back(transposeNode(g.t(y).name + "_from_nhwc", y2, y, permFromNhwc(static_cast<size_t>(yt.rank()))));
     ++converted;
   }
   if (converted == 0) return false;

@@ -131,6 +131,20 @@ TensorId addTensorOfType(Graph& g, const std::string& base_name, TensorType type
   return g.addTensor(std::move(t));
 }
 
+Node transposeNode(const std::string& name, TensorId in, TensorId out, std::vector<int64_t> perm) {
+  Node t;
+  t.name = name;
+  t.op_type = "Transpose";
+  t.opset = 13;
+  Attribute a;
+  a.kind = Attribute::Kind::Ints;
+  a.ints = std::move(perm);
+  t.attrs["perm"] = a;
+  t.inputs = {in};
+  t.outputs = {out};
+  return t;
+}
+
 NodeId insertNode(Graph& g, size_t pos, Node n) {
   g.nodes.insert(g.nodes.begin() + static_cast<std::ptrdiff_t>(pos), std::move(n));
   g.relinkProducers();

@@ -53,6 +53,9 @@ std::vector<double> constValues(const Graph& g, TensorId t);
 // A fresh intermediate tensor of `type` named after `base_name`.
 TensorId addTensorOfType(Graph& g, const std::string& base_name, TensorType type);
 
+// A Transpose node (opset 13) from `in` to `out` (not added to the graph).
+Node transposeNode(const std::string& name, TensorId in, TensorId out, std::vector<int64_t> perm);
+
 // Inserts node `n` before position `pos` of Graph::nodes (keeping the
 // topological order is the caller's job) and relinks producers.
 NodeId insertNode(Graph& g, size_t pos, Node n);
