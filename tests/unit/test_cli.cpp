@@ -2,6 +2,8 @@
 // name every unsupported node, atomic output folders, determinism.
 #include <gtest/gtest.h>
 
+#include "cli_runner.h"
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -14,44 +16,14 @@
 #include "onnx/onnx_pb.h"
 #include "support/npy.h"
 
-#ifndef EMLC_BINARY
-#error "EMLC_BINARY must name the emlc executable"
-#endif
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Result {
-  int code;
-  std::string out, err;
-};
+using namespace emlc::testing_cli;
 
-fs::path tmpDir() {
-  fs::path p = fs::temp_directory_path() / ("emlc_cli_" + std::to_string(::getpid()) + "_" +
-                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p;
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-Result emlc(const std::string& args, const fs::path& dir) {
-  std::string cmd = std::string(EMLC_BINARY) + " " + args + " > " + (dir / "stdout").string() + " 2> " +
-                    (dir / "stderr").string();
-  int rc = std::system(cmd.c_str());
-  Result r;
-  r.code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-  r.out = slurp(dir / "stdout");
-  r.err = slurp(dir / "stderr");
-  return r;
-}
+fs::path tmpDir() { return freshDir("emlc_cli"); }
 
 // A small float model: y = Relu(x + b), x of shape [dim0, 4].
 onnx::ModelProto addReluModel(bool dynamic) {
@@ -97,24 +69,24 @@ void save(const onnx::ModelProto& m, const fs::path& p) {
 
 TEST(Cli, VersionAndHelp) {
   fs::path d = tmpDir();
-  Result r = emlc("--version", d);
+  Result r = runEmlc("--version", d);
   EXPECT_EQ(r.code, 0);
   EXPECT_NE(r.out.find("emlc "), std::string::npos);
   for (const char* sub : {"compile", "inspect", "run"}) {
-    r = emlc(std::string(sub) + " --help", d);
+    r = runEmlc(std::string(sub) + " --help", d);
     EXPECT_EQ(r.code, 0) << sub;
     EXPECT_NE(r.out.find("Usage"), std::string::npos) << sub;
   }
-  r = emlc("frobnicate", d);
+  r = runEmlc("frobnicate", d);
   EXPECT_EQ(r.code, 1);
 }
 
 TEST(Cli, CompilesAndIsDeterministic) {
   fs::path d = tmpDir();
   save(addReluModel(false), d / "m.onnx");
-  Result r1 = emlc("compile " + (d / "m.onnx").string() + " -o " + (d / "a").string(), d);
+  Result r1 = runEmlc("compile " + (d / "m.onnx").string() + " -o " + (d / "a").string(), d);
   ASSERT_EQ(r1.code, 0) << r1.err;
-  Result r2 = emlc("compile " + (d / "m.onnx").string() + " -o " + (d / "b").string(), d);
+  Result r2 = runEmlc("compile " + (d / "m.onnx").string() + " -o " + (d / "b").string(), d);
   ASSERT_EQ(r2.code, 0) << r2.err;
   for (const char* f : {"m.h", "m.cpp", "m_weights.cpp", "m.json", "emlc/runtime.h"}) {
     ASSERT_TRUE(fs::exists(d / "a" / f)) << f;
@@ -155,7 +127,7 @@ TEST(Cli, UnsupportedNodesAreAllNamedAndNothingIsWritten) {
     vi->mutable_type()->mutable_tensor_type()->mutable_shape();
   }
   save(m, d / "bad.onnx");
-  Result r = emlc("compile " + (d / "bad.onnx").string() + " -o " + (d / "out").string(), d);
+  Result r = runEmlc("compile " + (d / "bad.onnx").string() + " -o " + (d / "out").string(), d);
   EXPECT_EQ(r.code, 1) << r.err;
   for (const char* s : {"uniq_node", "Unique", "nonzero_node", "NonZero", "custom_node", "MyOp", "com.example"})
     EXPECT_NE(r.err.find(s), std::string::npos) << "missing " << s << " in: " << r.err;
@@ -165,11 +137,11 @@ TEST(Cli, UnsupportedNodesAreAllNamedAndNothingIsWritten) {
 TEST(Cli, NotAModel) {
   fs::path d = tmpDir();
   std::ofstream(d / "junk.onnx") << "this is not a protobuf \xff\xff\xff";
-  Result r = emlc("compile " + (d / "junk.onnx").string() + " -o " + (d / "out").string(), d);
+  Result r = runEmlc("compile " + (d / "junk.onnx").string() + " -o " + (d / "out").string(), d);
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("not an ONNX model"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(d / "out"));
-  r = emlc("compile " + (d / "missing.onnx").string() + " -o " + (d / "out").string(), d);
+  r = runEmlc("compile " + (d / "missing.onnx").string() + " -o " + (d / "out").string(), d);
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("does not exist"), std::string::npos) << r.err;
 }
@@ -177,15 +149,15 @@ TEST(Cli, NotAModel) {
 TEST(Cli, DynamicInputNeedsInputShape) {
   fs::path d = tmpDir();
   save(addReluModel(true), d / "dyn.onnx");
-  Result r = emlc("compile " + (d / "dyn.onnx").string() + " -o " + (d / "out").string(), d);
+  Result r = runEmlc("compile " + (d / "dyn.onnx").string() + " -o " + (d / "out").string(), d);
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("input 'x'"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("--input-shape"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(d / "out"));
-  r = emlc("compile " + (d / "dyn.onnx").string() + " -o " + (d / "out").string() + " --input-shape x=2,4", d);
+  r = runEmlc("compile " + (d / "dyn.onnx").string() + " -o " + (d / "out").string() + " --input-shape x=2,4", d);
   EXPECT_EQ(r.code, 0) << r.err;
   EXPECT_NE(slurp(d / "out" / "dyn.h").find("#define dyn_INPUT0_SHAPE {2, 4}"), std::string::npos);
-  r = emlc("compile " + (d / "dyn.onnx").string() + " -o " + (d / "out2").string() + " --input-shape nope=2,4", d);
+  r = runEmlc("compile " + (d / "dyn.onnx").string() + " -o " + (d / "out2").string() + " --input-shape nope=2,4", d);
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("'nope'"), std::string::npos) << r.err;
 }
@@ -194,7 +166,7 @@ TEST(Cli, OutputPathIsAFile) {
   fs::path d = tmpDir();
   save(addReluModel(false), d / "m.onnx");
   std::ofstream(d / "file") << "x";
-  Result r = emlc("compile " + (d / "m.onnx").string() + " -o " + (d / "file").string(), d);
+  Result r = runEmlc("compile " + (d / "m.onnx").string() + " -o " + (d / "file").string(), d);
   EXPECT_EQ(r.code, 1);
   EXPECT_EQ(slurp(d / "file"), "x");
 }
@@ -203,7 +175,7 @@ TEST(Cli, BadModelName) {
   fs::path d = tmpDir();
   save(addReluModel(false), d / "m.onnx");
   for (const char* bad : {"1abc", "class", "a-b", "__x"}) {
-    Result r = emlc("compile " + (d / "m.onnx").string() + " -o " + (d / "out").string() + " --name " + bad, d);
+    Result r = runEmlc("compile " + (d / "m.onnx").string() + " -o " + (d / "out").string() + " --name " + bad, d);
     EXPECT_EQ(r.code, 1) << bad;
     EXPECT_FALSE(fs::exists(d / "out")) << bad;
   }
@@ -219,7 +191,7 @@ TEST(Cli, RunWritesOutputs) {
   float v[4] = {0.5f, 0.5f, -3.5f, 10.0f};
   std::memcpy(x.data.data(), v, 16);
   ASSERT_TRUE(emlc::writeNpy((d / "x.npy").string(), x).isOk());
-  Result r = emlc("run " + (d / "m.onnx").string() + " --input " + (d / "x.npy").string() + " --output " +
+  Result r = runEmlc("run " + (d / "m.onnx").string() + " --input " + (d / "x.npy").string() + " --output " +
                       (d / "y.npy").string(),
                   d);
   ASSERT_EQ(r.code, 0) << r.err;
@@ -231,7 +203,7 @@ TEST(Cli, RunWritesOutputs) {
   EXPECT_FLOAT_EQ(y->as<float>()[1], 0.0f);
   EXPECT_FLOAT_EQ(y->as<float>()[2], 0.0f);
   EXPECT_FLOAT_EQ(y->as<float>()[3], 6.0f);
-  r = emlc("run " + (d / "m.onnx").string() + " --input " + (d / "nope.npy").string(), d);
+  r = runEmlc("run " + (d / "m.onnx").string() + " --input " + (d / "nope.npy").string(), d);
   EXPECT_EQ(r.code, 1);
 }
 
@@ -240,7 +212,7 @@ TEST(Cli, PassFlags) {
   fs::path d = tmpDir();
   save(addReluModel(false), d / "m.onnx");
   const std::string m = (d / "m.onnx").string();
-  Result r = emlc("compile " + m + " -o " + (d / "a").string() + " --passes-report --dump-after activation-fusion", d);
+  Result r = runEmlc("compile " + m + " -o " + (d / "a").string() + " --passes-report --dump-after activation-fusion", d);
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("activation-fusion  2 -> 1 nodes"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("fused 'relu1' (Relu) into 'add1' (Add)"), std::string::npos) << r.out;
@@ -248,14 +220,14 @@ TEST(Cli, PassFlags) {
   const std::string json = slurp(d / "a" / "m.json");
   EXPECT_NE(json.find("\"changes\": [\"fused 'relu1' (Relu) into 'add1' (Add)\"]"), std::string::npos) << json;
 
-  r = emlc("compile " + m + " -o " + (d / "b").string() + " --disable-pass no-such-pass", d);
+  r = runEmlc("compile " + m + " -o " + (d / "b").string() + " --disable-pass no-such-pass", d);
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("activation-fusion"), std::string::npos) << r.err;  // names the passes
   EXPECT_FALSE(fs::exists(d / "b"));
-  r = emlc("inspect " + m + " --dump-after nope", d);
+  r = runEmlc("inspect " + m + " --dump-after nope", d);
   EXPECT_EQ(r.code, 1);
 
-  r = emlc("inspect " + m + " --disable-pass activation-fusion --passes-report", d);
+  r = runEmlc("inspect " + m + " --disable-pass activation-fusion --passes-report", d);
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("activation-fusion  skipped"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("Relu"), std::string::npos) << r.out;  // still in the op histogram

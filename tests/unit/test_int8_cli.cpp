@@ -1,6 +1,8 @@
 // The int8 flags of the command line: errors with exit code 1 and a message
 // naming the fix, reports, the generated int8 API, determinism, `emlc run`.
 #include <gtest/gtest.h>
+
+#include "cli_runner.h"
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -13,41 +15,15 @@
 #include "model_builder.h"
 #include "support/npy.h"
 
-#ifndef EMLC_BINARY
-#error "EMLC_BINARY must name the emlc executable"
-#endif
 
 namespace fs = std::filesystem;
 
 namespace emlc {
 namespace {
 
-struct Result {
-  int code;
-  std::string out, err;
-};
+using namespace emlc::testing_cli;
 
-fs::path tmpDir() {
-  fs::path p = fs::temp_directory_path() / ("emlc_int8cli_" + std::to_string(::getpid()) + "_" +
-                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p;
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-Result emlc(const std::string& args, const fs::path& dir) {
-  const std::string cmd = std::string(EMLC_BINARY) + " " + args + " > " + (dir / "stdout").string() + " 2> " +
-                          (dir / "stderr").string();
-  const int rc = std::system(cmd.c_str());
-  return Result{WIFEXITED(rc) ? WEXITSTATUS(rc) : -1, slurp(dir / "stdout"), slurp(dir / "stderr")};
-}
+fs::path tmpDir() { return freshDir("emlc_int8cli"); }
 
 // x [1,8] -> Gemm (4 outputs) -> Relu -> y, and calibration/test samples.
 void setup(const fs::path& d) {
@@ -79,15 +55,15 @@ TEST(Int8Cli, FlagErrorsExitOneWithTheFix) {
   fs::path d = tmpDir();
   setup(d);
   const std::string m = (d / "m.onnx").string();
-  Result r = emlc("compile " + m + " -o " + (d / "o").string() + " --calibration " + (d / "calib.npy").string(), d);
+  Result r = runEmlc("compile " + m + " -o " + (d / "o").string() + " --calibration " + (d / "calib.npy").string(), d);
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("need --quantize int8"), std::string::npos) << r.err;
-  r = emlc("compile " + m + " -o " + (d / "o").string() + " --quantize int4", d);
+  r = runEmlc("compile " + m + " -o " + (d / "o").string() + " --quantize int4", d);
   EXPECT_EQ(r.code, 1);
-  r = emlc("compile " + m + " -o " + (d / "o").string() + " --quantize int8", d);
+  r = runEmlc("compile " + m + " -o " + (d / "o").string() + " --quantize int8", d);
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("--calibration FILE.npy"), std::string::npos) << r.err;
-  r = emlc("compile " + m + " -o " + (d / "o").string() + " --quantize int8 --calibration " + (d / "nope.npy").string(),
+  r = runEmlc("compile " + m + " -o " + (d / "o").string() + " --quantize int8 --calibration " + (d / "nope.npy").string(),
            d);
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("nope.npy"), std::string::npos) << r.err;
@@ -99,7 +75,7 @@ TEST(Int8Cli, CompileReportsAndWritesAnInt8Api) {
   setup(d);
   const std::string args = "compile " + (d / "m.onnx").string() + " --name m --quantize int8 --calibration " +
                            (d / "calib.npy").string() + " --quantize-report --calibration-method percentile:99.9";
-  Result r = emlc(args + " -o " + (d / "a").string(), d);
+  Result r = runEmlc(args + " -o " + (d / "a").string(), d);
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("calibrated on 16 samples (percentile:99.9)"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("per-layer SQNR"), std::string::npos) << r.out;
@@ -113,7 +89,7 @@ TEST(Int8Cli, CompileReportsAndWritesAnInt8Api) {
   EXPECT_NE(j.find("\"quantization\""), std::string::npos);
   EXPECT_NE(j.find("\"layer_sqnr_db\""), std::string::npos);
   // Determinism: the same flags give the same files.
-  r = emlc(args + " -o " + (d / "b").string(), d);
+  r = runEmlc(args + " -o " + (d / "b").string(), d);
   ASSERT_EQ(r.code, 0) << r.err;
   for (const char* f : {"m.h", "m.cpp", "m_weights.cpp", "m.json"}) EXPECT_EQ(slurp(d / "a" / f), slurp(d / "b" / f)) << f;
 }
@@ -121,7 +97,7 @@ TEST(Int8Cli, CompileReportsAndWritesAnInt8Api) {
 TEST(Int8Cli, RunQuantizesAFloatInput) {
   fs::path d = tmpDir();
   setup(d);
-  Result r = emlc("run " + (d / "m.onnx").string() + " --quantize int8 --calibration " + (d / "calib.npy").string() +
+  Result r = runEmlc("run " + (d / "m.onnx").string() + " --quantize int8 --calibration " + (d / "calib.npy").string() +
                       " --input " + (d / "x.npy").string() + " --output " + (d / "y.npy").string(),
                   d);
   ASSERT_EQ(r.code, 0) << r.err;

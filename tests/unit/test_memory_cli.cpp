@@ -2,6 +2,8 @@
 // picture and report, `emlc inspect --memory`.
 #include <gtest/gtest.h>
 
+#include "cli_runner.h"
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,18 +14,12 @@
 
 #include "onnx/onnx_pb.h"
 
-#ifndef EMLC_BINARY
-#error "EMLC_BINARY must name the emlc executable"
-#endif
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Result {
-  int code;
-  std::string out, err;
-};
+using namespace emlc::testing_cli;
 
 // A fresh folder for one test, removed when the test ends.
 struct TmpDir {
@@ -38,24 +34,6 @@ struct TmpDir {
   operator const fs::path&() const { return p; }
   fs::path operator/(const char* s) const { return p / s; }
 };
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-Result emlc(const std::string& args, const fs::path& dir) {
-  std::string cmd = std::string(EMLC_BINARY) + " " + args + " > " + (dir / "stdout").string() + " 2> " +
-                    (dir / "stderr").string();
-  int rc = std::system(cmd.c_str());
-  Result r;
-  r.code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-  r.out = slurp(dir / "stdout");
-  r.err = slurp(dir / "stderr");
-  return r;
-}
 
 // y = GlobalAveragePool(Sigmoid(x)), x [1,4,8,8]: a 1 KiB activation in the
 // arena, a 16-byte output in the caller's buffer.
@@ -91,10 +69,10 @@ void saveModel(const fs::path& p) {
 TEST(MemoryCli, CompileWritesThePlanPictureAndReport) {
   TmpDir d;
   saveModel(d / "m.onnx");
-  Result r = emlc("compile " + (d / "m.onnx").string() + " -o " + (d / "a").string(), d);
+  Result r = runEmlc("compile " + (d / "m.onnx").string() + " -o " + (d / "a").string(), d);
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("arena 1024 B, lower bound 1024 B, arena/bound 1.000"), std::string::npos) << r.out;
-  Result r2 = emlc("compile " + (d / "m.onnx").string() + " -o " + (d / "b").string(), d);
+  Result r2 = runEmlc("compile " + (d / "m.onnx").string() + " -o " + (d / "b").string(), d);
   ASSERT_EQ(r2.code, 0) << r2.err;
   const std::string svg = slurp(d / "a" / "m_memory.svg");
   EXPECT_EQ(svg, slurp(d / "b" / "m_memory.svg"));
@@ -115,15 +93,15 @@ TEST(MemoryCli, CompileWritesThePlanPictureAndReport) {
 TEST(MemoryCli, MaxArenaTooSmallFailsWithAMessage) {
   TmpDir d;
   saveModel(d / "m.onnx");
-  Result r = emlc("compile " + (d / "m.onnx").string() + " -o " + (d / "out").string() + " --max-arena 1000", d);
+  Result r = runEmlc("compile " + (d / "m.onnx").string() + " -o " + (d / "out").string() + " --max-arena 1000", d);
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("needs 1024 B but --max-arena is 1000 B"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("lower bound"), std::string::npos) << r.err;
   EXPECT_NE(r.err.find("1024 B, steps 0-1"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(d / "out"));
-  r = emlc("compile " + (d / "m.onnx").string() + " -o " + (d / "out").string() + " --max-arena 1K", d);
+  r = runEmlc("compile " + (d / "m.onnx").string() + " -o " + (d / "out").string() + " --max-arena 1K", d);
   EXPECT_EQ(r.code, 0) << r.err;
-  r = emlc("compile " + (d / "m.onnx").string() + " -o " + (d / "out2").string() + " --max-arena lots", d);
+  r = runEmlc("compile " + (d / "m.onnx").string() + " -o " + (d / "out2").string() + " --max-arena lots", d);
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("--max-arena"), std::string::npos) << r.err;
 }
@@ -131,7 +109,7 @@ TEST(MemoryCli, MaxArenaTooSmallFailsWithAMessage) {
 TEST(MemoryCli, RegionsBecomeArraysWithSizeMacros) {
   TmpDir d;
   saveModel(d / "m.onnx");
-  Result r = emlc("compile " + (d / "m.onnx").string() + " -o " + (d / "out").string() + " --memory dtcm=512,sram=2K", d);
+  Result r = runEmlc("compile " + (d / "m.onnx").string() + " -o " + (d / "out").string() + " --memory dtcm=512,sram=2K", d);
   ASSERT_EQ(r.code, 0) << r.err;
   const std::string h = slurp(d / "out" / "m.h");
   EXPECT_NE(h.find("#define m_NUM_REGIONS 2"), std::string::npos) << h;
@@ -141,10 +119,10 @@ TEST(MemoryCli, RegionsBecomeArraysWithSizeMacros) {
   const std::string cpp = slurp(d / "out" / "m.cpp");
   EXPECT_NE(cpp.find("uint8_t arena_sram[1024] m_REGION_sram_SECTION;"), std::string::npos) << cpp;
   EXPECT_NE(cpp.find("arena_sram + 0"), std::string::npos);
-  r = emlc("compile " + (d / "m.onnx").string() + " -o " + (d / "o2").string() + " --memory dtcm=512,sram=600", d);
+  r = runEmlc("compile " + (d / "m.onnx").string() + " -o " + (d / "o2").string() + " --memory dtcm=512,sram=600", d);
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("region 'sram'"), std::string::npos) << r.err;
-  r = emlc("compile " + (d / "m.onnx").string() + " -o " + (d / "o3").string() + " --memory dtcm", d);
+  r = runEmlc("compile " + (d / "m.onnx").string() + " -o " + (d / "o3").string() + " --memory dtcm", d);
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("REGION=BYTES"), std::string::npos) << r.err;
 }
@@ -152,11 +130,11 @@ TEST(MemoryCli, RegionsBecomeArraysWithSizeMacros) {
 TEST(MemoryCli, InspectPrintsTheTable) {
   TmpDir d;
   saveModel(d / "m.onnx");
-  Result r = emlc("inspect " + (d / "m.onnx").string(), d);
+  Result r = runEmlc("inspect " + (d / "m.onnx").string(), d);
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("arena/bound 1.000"), std::string::npos) << r.out;
   EXPECT_EQ(r.out.find("offset"), std::string::npos);
-  r = emlc("inspect --memory " + (d / "m.onnx").string(), d);
+  r = runEmlc("inspect --memory " + (d / "m.onnx").string(), d);
   ASSERT_EQ(r.code, 0) << r.err;
   EXPECT_NE(r.out.find("offset"), std::string::npos) << r.out;
   EXPECT_NE(r.out.find("s<&>\""), std::string::npos) << r.out;

@@ -2,6 +2,8 @@
 // files written, decisions printed, exit codes and messages on bad input.
 #include <gtest/gtest.h>
 
+#include "cli_runner.h"
+
 #include <sys/wait.h>
 #include <unistd.h>
 
@@ -12,46 +14,14 @@
 
 #include "onnx/onnx_pb.h"
 
-#ifndef EMLC_BINARY
-#error "EMLC_BINARY must name the emlc executable"
-#endif
 
 namespace fs = std::filesystem;
 
 namespace {
 
-struct Result {
-  int code;
-  std::string out, err;
-};
+using namespace emlc::testing_cli;
 
-fs::path tmpDir() {
-  fs::path p = fs::temp_directory_path() / ("emlc_pcli_" + std::to_string(::getpid()) + "_" +
-                                            ::testing::UnitTest::GetInstance()->current_test_info()->name());
-  fs::remove_all(p);
-  fs::create_directories(p);
-  return p;
-}
-
-std::string slurp(const fs::path& p) {
-  std::ifstream f(p, std::ios::binary);
-  std::stringstream ss;
-  ss << f.rdbuf();
-  return ss.str();
-}
-
-void write(const fs::path& p, const std::string& text) { std::ofstream(p, std::ios::binary) << text; }
-
-Result emlc(const std::string& args, const fs::path& dir) {
-  std::string cmd = std::string(EMLC_BINARY) + " " + args + " > " + (dir / "stdout").string() + " 2> " +
-                    (dir / "stderr").string();
-  int rc = std::system(cmd.c_str());
-  Result r;
-  r.code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
-  r.out = slurp(dir / "stdout");
-  r.err = slurp(dir / "stderr");
-  return r;
-}
+fs::path tmpDir() { return freshDir("emlc_pcli"); }
 
 // y = Relu(x), x float32[1,3].
 void saveReluModel(const fs::path& p) {
@@ -89,7 +59,7 @@ TEST(PipelineCli, CompileWritesThePipelineAndPlansItsBuffers) {
   fs::path d = tmpDir();
   saveReluModel(d / "m.onnx");
   write(d / "p.json", kPipeline);
-  Result r = emlc("compile " + (d / "m.onnx").string() + " -o " + (d / "out").string() + " --name m --pipeline " +
+  Result r = runEmlc("compile " + (d / "m.onnx").string() + " -o " + (d / "out").string() + " --name m --pipeline " +
                       (d / "p.json").string() + " --print-plan",
                   d);
   ASSERT_EQ(r.code, 0) << r.err;
@@ -103,7 +73,7 @@ TEST(PipelineCli, CompileWritesThePipelineAndPlansItsBuffers) {
   EXPECT_NE(slurp(d / "out" / "m.cpp").find("namespace emlc_m_model"), std::string::npos);
   EXPECT_NE(slurp(d / "out" / "m.json").find("\"pipeline\": \"pipeline: sample ring\""), std::string::npos);
   // Without --pipeline the model's files carry no pipeline hooks.
-  Result plain = emlc("compile " + (d / "m.onnx").string() + " -o " + (d / "plain").string() + " --name m", d);
+  Result plain = runEmlc("compile " + (d / "m.onnx").string() + " -o " + (d / "plain").string() + " --name m", d);
   ASSERT_EQ(plain.code, 0) << plain.err;
   EXPECT_FALSE(fs::exists(d / "plain" / "m_pipeline.h"));
   EXPECT_EQ(slurp(d / "plain" / "m.cpp").find("emlc_m_model"), std::string::npos);
@@ -115,7 +85,7 @@ TEST(PipelineCli, SimulatePrintsDecisions) {
   write(d / "p.json", kPipeline);
   // Values are int16 counts of 0.01: the model passes them through Relu.
   write(d / "s.csv", "a,b,c,label\n90,0,0,left\n0,70,0,mid\n0,-5,30,right\n");
-  Result r = emlc("simulate " + (d / "m.onnx").string() + " --pipeline " + (d / "p.json").string() + " --csv " +
+  Result r = runEmlc("simulate " + (d / "m.onnx").string() + " --pipeline " + (d / "p.json").string() + " --csv " +
                       (d / "s.csv").string(),
                   d);
   ASSERT_EQ(r.code, 0) << r.err;
@@ -134,31 +104,31 @@ TEST(PipelineCli, BadInputsAreUserErrors) {
   saveReluModel(d / "m.onnx");
   write(d / "typo.json", R"({"sensor": {"channels": ["a", "b", "c"], "rate_hz": 10}, "window": {"length": 1, "hop": 1},
                             "postprocess": {"smothing": 2}})");
-  Result r = emlc("compile " + (d / "m.onnx").string() + " -o " + (d / "out").string() + " --pipeline " +
+  Result r = runEmlc("compile " + (d / "m.onnx").string() + " -o " + (d / "out").string() + " --pipeline " +
                       (d / "typo.json").string(),
                   d);
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("unknown key 'postprocess.smothing'"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(d / "out"));
   write(d / "wide.json", R"({"sensor": {"channels": ["a", "b"], "rate_hz": 10}, "window": {"length": 1, "hop": 1}})");
-  r = emlc("compile " + (d / "m.onnx").string() + " -o " + (d / "out").string() + " --pipeline " +
+  r = runEmlc("compile " + (d / "m.onnx").string() + " -o " + (d / "out").string() + " --pipeline " +
                (d / "wide.json").string(),
            d);
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("do not fit the model input 'x' float32[1,3]"), std::string::npos) << r.err;
   EXPECT_FALSE(fs::exists(d / "out"));
-  r = emlc("compile " + (d / "m.onnx").string() + " -o " + (d / "out").string() + " --pipeline " +
+  r = runEmlc("compile " + (d / "m.onnx").string() + " -o " + (d / "out").string() + " --pipeline " +
                (d / "missing.json").string(),
            d);
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("cannot read the pipeline file"), std::string::npos) << r.err;
   write(d / "p.json", kPipeline);
   write(d / "bad.csv", "a,b,c\n1,2,40000\n");
-  r = emlc("simulate " + (d / "m.onnx").string() + " --pipeline " + (d / "p.json").string() + " --csv " +
+  r = runEmlc("simulate " + (d / "m.onnx").string() + " --pipeline " + (d / "p.json").string() + " --csv " +
                (d / "bad.csv").string(),
            d);
   EXPECT_EQ(r.code, 1);
   EXPECT_NE(r.err.find("bad.csv:2: '40000' (channel 'c') is not a int16 sample value"), std::string::npos) << r.err;
-  r = emlc("simulate " + (d / "m.onnx").string() + " --pipeline " + (d / "p.json").string(), d);
+  r = runEmlc("simulate " + (d / "m.onnx").string() + " --pipeline " + (d / "p.json").string(), d);
   EXPECT_EQ(r.code, 1);  // --csv is required
 }
