@@ -8,7 +8,9 @@
 
 #include <cmath>
 #include <filesystem>
+#include <cstdio>
 #include <random>
+#include <vector>
 
 #include "emlc/int8_rnn.h"
 #include "eval/evaluator.h"
@@ -74,6 +76,109 @@ TEST(QRnnKernel, SimpleRnnTwoStepsByHand) {
   EXPECT_EQ(Y[0], 10);
   EXPECT_EQ(Y[1], 25);
   EXPECT_NEAR(hOut[0] / 32768.0, 0.1953125, 2.0 / 32768);
+}
+
+// ---- the kernel against the float kernels (rnn.h), same dequantized operands -------
+
+namespace kernel_check {
+using namespace emlc::rt;
+void qmult(double m, int32_t& mult, int32_t& shift) {
+  if (m == 0) { mult = 0; shift = 0; return; }
+  int e; double f = std::frexp(m, &e);
+  long long q = std::llround(f * 2147483648.0);
+  if (q == 2147483648LL) { q /= 2; ++e; }
+  mult = (int32_t)q; shift = e;
+}
+double actOf(const RnnParams& p, int d, int s, double v) { return rnn_detail::act(p, d, s)(v); }
+// Quantizes a random layer like the compiler does (X asymmetric, W/R per
+// row, biases folded, tables) and runs the int8 kernel against the float one
+// on the dequantized inputs and weights; returns the worst errors.
+int kernelVsFloat(int kind, int dirs, int lbr, int layout, bool initial) {
+  const int S = 6, N = 2, I = 5, H = 8, G = kind == 0 ? 1 : (kind == 1 ? 3 : 4), D = dirs, GH = G * H;
+  std::mt19937 rng(kind * 10 + dirs + lbr * 100 + layout * 7);
+  std::normal_distribution<double> nd(0, 1);
+  const double k = 1 / std::sqrt((double)H);
+  std::vector<double> W(D * GH * I), R(D * GH * H), B(D * 2 * GH), X(S * N * I), h0(D * N * H), c0(D * N * H);
+  for (auto& v : W) v = nd(rng) * k;
+  for (auto& v : R) v = nd(rng) * k;
+  for (auto& v : B) v = nd(rng) * k;
+  for (auto& v : X) v = nd(rng) * 0.5;
+  for (auto& v : h0) v = std::tanh(nd(rng));
+  for (auto& v : c0) v = nd(rng);
+  RnnParams rp{};
+  rp.seq_length = S; rp.batch = N; rp.input = I; rp.hidden = H; rp.directions = D; rp.reverse = 0;
+  rp.layout = layout; rp.linear_before_reset = lbr;
+  for (int d = 0; d < D; ++d) {
+    if (kind == 0) { rp.act[d * 3] = kRnnTanh; }
+    else { rp.act[d * 3] = kRnnSigmoid; rp.act[d * 3 + 1] = kRnnTanh; rp.act[d * 3 + 2] = kRnnTanh; }
+  }
+  // quantize X asymmetric
+  double lo = 0, hi = 0; for (double v : X) { lo = std::min(lo, v); hi = std::max(hi, v); }
+  const double sx = (hi - lo) / 255; const int zx = (int)std::lround(-128 - lo / sx);
+  std::vector<int8_t> Xq(X.size()); std::vector<double> Xd(X.size());
+  for (size_t i = 0; i < X.size(); ++i) { int q = (int)std::lround(X[i] / sx) + zx; q = std::max(-128, std::min(127, q)); Xq[i] = (int8_t)q; Xd[i] = (q - zx) * sx; }
+  auto quantW = [&](const std::vector<double>& w, int cols, std::vector<int8_t>& q, std::vector<double>& sc, std::vector<double>& deq) {
+    sc.assign(GH, 0); q.resize(w.size()); deq.resize(w.size());
+    for (int d = 0; d < D; ++d) for (int j = 0; j < GH; ++j) for (int c = 0; c < cols; ++c) sc[j] = std::max(sc[j], std::fabs(w[(d * GH + j) * cols + c]) / 127);
+    for (size_t i = 0; i < w.size(); ++i) { int j = (int)((i / cols) % GH); q[i] = (int8_t)std::lround(w[i] / sc[j]); deq[i] = q[i] * sc[j]; }
+  };
+  std::vector<int8_t> Wq, Rq; std::vector<double> sw, sr, Wd, Rd;
+  quantW(W, I, Wq, sw, Wd); quantW(R, H, Rq, sr, Rd);
+  const int rows = D * GH;
+  std::vector<int32_t> xb(rows), hb(rows), xm(rows), xs(rows), hm(rows), hs(rows);
+  for (int d = 0; d < D; ++d) for (int j = 0; j < GH; ++j) {
+    int r = d * GH + j; long rowsum = 0; for (int c = 0; c < I; ++c) rowsum += Wq[r * I + c];
+    double xacc = sx * sw[j], hacc = std::ldexp(1.0, -15) * sr[j];
+    xb[r] = (int32_t)std::lround(B[d * 2 * GH + j] / xacc - (double)zx * rowsum);
+    hb[r] = (int32_t)std::lround(B[d * 2 * GH + GH + j] / hacc);
+    qmult(xacc * 4096, xm[r], xs[r]); qmult(hacc * 4096, hm[r], hs[r]);
+  }
+  std::vector<int16_t> tab;
+  for (int d = 0; d < D; ++d) for (int s = 0; s < 3; ++s) for (int e = 0; e < 257; ++e) {
+    double v = std::round(actOf(rp, d, s, -8.0 + e / 16.0) * 32768.0); tab.push_back((int16_t)std::max(-32768.0, std::min(32767.0, v)));
+  }
+  QuantRnnParams p{};
+  p.kind = kind; p.seq_length = S; p.batch = N; p.input = I; p.hidden = H; p.directions = D; p.layout = layout;
+  p.linear_before_reset = lbr;
+  const double sy = 1.0 / 128, sc = 4.0 / 128; // Y, Y_h: 1/128; Y_c: 4/128
+  qmult(std::ldexp(1.0, -15) / sy, p.y_mult, p.y_shift); qmult(std::ldexp(1.0, -15) / sy, p.yh_mult, p.yh_shift);
+  qmult(std::ldexp(1.0, -11) / sc, p.yc_mult, p.yc_shift);
+  // initial states int8: h0 scale 1/128, c0 scale 4/128
+  std::vector<int8_t> h0q(h0.size()), c0q(c0.size()); std::vector<double> h0d(h0.size()), c0d(c0.size());
+  for (size_t i = 0; i < h0.size(); ++i) { int q = std::max(-128, std::min(127, (int)std::lround(h0[i] * 128))); h0q[i] = (int8_t)q; h0d[i] = q / 128.0;
+    int qc = std::max(-128, std::min(127, (int)std::lround(c0[i] / sc))); c0q[i] = (int8_t)qc; c0d[i] = qc * sc; }
+  qmult(sy / std::ldexp(1.0, -15), p.h0_mult, p.h0_shift); qmult(sc / std::ldexp(1.0, -11), p.c0_mult, p.c0_shift);
+  std::vector<int8_t> Y(S * D * N * H), Yh(D * N * H), Yc(D * N * H); std::vector<int16_t> so(D * N * H);
+  std::vector<int32_t> scratch(static_cast<size_t>(qrnn_scratch_elems(kind, H)));
+  qrecurrent(p, Xq.data(), Wq.data(), Rq.data(), xb.data(), hb.data(), xm.data(), xs.data(), hm.data(), hs.data(), tab.data(),
+             nullptr, initial ? h0q.data() : nullptr, initial && kind == 2 ? c0q.data() : nullptr, nullptr, nullptr,
+             Y.data(), Yh.data(), kind == 2 ? Yc.data() : nullptr, so.data(), nullptr, scratch.data());
+  std::vector<double> Yf(Y.size()), Yhf(Yh.size()), Ycf(Yc.size()), sf((GH + 3) * H + 100);
+  const double* ih = initial ? h0d.data() : nullptr; const double* ic = initial && kind == 2 ? c0d.data() : nullptr;
+  if (kind == 0) emlc::rt::rnn<double>(rp, Xd.data(), Wd.data(), Rd.data(), B.data(), nullptr, ih, Yf.data(), Yhf.data(), sf.data());
+  if (kind == 1) emlc::rt::gru<double>(rp, Xd.data(), Wd.data(), Rd.data(), B.data(), nullptr, ih, Yf.data(), Yhf.data(), sf.data());
+  if (kind == 2) emlc::rt::lstm<double>(rp, Xd.data(), Wd.data(), Rd.data(), B.data(), nullptr, ih, ic, nullptr, Yf.data(), Yhf.data(), Ycf.data(), sf.data());
+  double e = 0, eh = 0, ec = 0, es = 0;
+  for (size_t i = 0; i < Y.size(); ++i) e = std::max(e, std::fabs(Y[i] / 128.0 - Yf[i]));
+  for (size_t i = 0; i < Yh.size(); ++i) { eh = std::max(eh, std::fabs(Yh[i] / 128.0 - Yhf[i])); es = std::max(es, std::fabs(so[i] / 32768.0 - Yhf[i])); }
+  if (kind == 2) for (size_t i = 0; i < Yc.size(); ++i) ec = std::max(ec, std::fabs(Yc[i] * sc - Ycf[i]));
+  const char* names[] = {"RNN", "GRU", "LSTM"};
+  std::printf("  %-4s dirs=%d lbr=%d layout=%d initial=%d: max|Y err| %.4f  Y_h %.4f  int16 state %.5f  Y_c %.4f\n", names[kind], dirs, lbr, layout, (int)initial, e, eh, es, ec);
+  return e < 0.03 && eh < 0.03 && ec < 0.1 ? 0 : 1;
+}
+}  // namespace kernel_check
+
+// int8 output steps are 1/128 (Y, Y_h) and 4/128 (Y_c): the kernel stays
+// within about half a step of the float recurrence on the same operands.
+TEST(QRnnKernel, MatchesFloatKernelsOnDequantizedOperands) {
+  EXPECT_EQ(kernel_check::kernelVsFloat(0, 1, 0, 0, false), 0);
+  EXPECT_EQ(kernel_check::kernelVsFloat(0, 2, 0, 1, true), 0);
+  EXPECT_EQ(kernel_check::kernelVsFloat(1, 1, 0, 0, false), 0);
+  EXPECT_EQ(kernel_check::kernelVsFloat(1, 1, 1, 0, true), 0);
+  EXPECT_EQ(kernel_check::kernelVsFloat(1, 2, 1, 1, true), 0);
+  EXPECT_EQ(kernel_check::kernelVsFloat(1, 2, 0, 0, false), 0);
+  EXPECT_EQ(kernel_check::kernelVsFloat(2, 1, 0, 0, true), 0);
+  EXPECT_EQ(kernel_check::kernelVsFloat(2, 2, 0, 1, false), 0);
 }
 
 // ---- quantized graphs against the float kernels ------------------------------------
