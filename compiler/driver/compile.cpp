@@ -25,6 +25,12 @@ Expected<PreparedModel> prepareModel(const std::string& path, const ImportOption
   EMLC_TRY(inferAndFold(pm.graph, io));
   PassOptions po = passes;
   po.quant_result = &pm.quant;
+  QuantOptions quant;  // --stateful calibrates frame by frame with the state carried
+  if (po.quant && state.recurrent) {
+    quant = *po.quant;
+    quant.stateful = true;
+    po.quant = &quant;
+  }
   EMLC_TRY(runPipeline(pm.graph, po, &pm.pass_log));
   if (state.any()) EMLC_TRY(makeStateful(pm.graph, state));
   EMLC_TRY(verifyGraph(pm.graph));

@@ -5,18 +5,19 @@
 // functions with their alpha/beta; clip; GRU linear_before_reset; LSTM
 // peepholes and input_forget. The kernels are in runtime/emlc/rnn.h.
 //
-// int8 weights (issue 5) are not handled yet: a quantized recurrent node is
-// refused with a message saying so.
+// int8: the int8 lowering turns them into emlc.QRNN/QGRU/QLSTM (qrnn.cpp);
+// a quantized tensor reaching these float ops is refused.
 #include <algorithm>
 #include <cctype>
 
 #include "emlc/rnn.h"
 #include "ops/op_util.h"
+#include "ops/rnn_plan.h"
 
 namespace emlc {
 namespace {
 
-enum class Kind { Rnn, Gru, Lstm };
+using Kind = RnnKind;
 
 int32_t kindCode(Kind k) {
   return k == Kind::Rnn ? rt::kRnnKindRnn : (k == Kind::Gru ? rt::kRnnKindGru : rt::kRnnKindLstm);
@@ -49,12 +50,6 @@ std::string lower(std::string s) {
   for (char& c : s) c = static_cast<char>(std::tolower(static_cast<unsigned char>(c)));
   return s;
 }
-
-struct RnnPlan {
-  rt::RnnParams p{};
-  Shape y, y_h;  // output shapes (Y_c = Y_h)
-  int64_t gates = 1;
-};
 
 // Activations: `per` slots per direction; the list covers every direction
 // (a bidirectional node may also give one direction's list for both).
@@ -99,20 +94,24 @@ Status expectShape(const Graph& g, const Node& n, size_t k, const char* what, co
   return Status::ok();
 }
 
-Expected<RnnPlan> planRnn(const Node& n, const Graph& g, Kind kind) {
-  EMLC_TRY(requireInputs(n, 3, kind == Kind::Lstm ? 8 : 6));
+}  // namespace
+
+Expected<RnnPlan> planRnn(const Node& n, const Graph& g, Kind kind, bool int8) {
   const TensorType& x = g.inType(n, 0);
-  EMLC_TRY(requireDType(x, {DType::F32, DType::F64}, "input X"));
-  if (x.quant.quantized() || g.inType(n, 1).quant.quantized())
-    return unsupported("quantized recurrent layers are not supported yet (int8 RNN/GRU/LSTM follow issue 5)");
-  for (size_t k = 1; k < n.inputs.size(); ++k) {
-    if (n.in(k) == kNoTensor || k == 4) continue;
-    if (g.inType(n, k).dtype != x.dtype)
-      return invalid(fmt::format("input {} has element type {}; X has {}", k, dtypeName(g.inType(n, k).dtype),
-                                 dtypeName(x.dtype)));
+  if (!int8) {
+    EMLC_TRY(requireInputs(n, 3, kind == Kind::Lstm ? 8 : 6));
+    EMLC_TRY(requireDType(x, {DType::F32, DType::F64}, "input X"));
+    if (x.quant.quantized() || g.inType(n, 1).quant.quantized())
+      return unsupported("quantized inputs reach the float kernel (the int8 lowering makes emlc.QRNN/QGRU/QLSTM)");
+    for (size_t k = 1; k < n.inputs.size(); ++k) {
+      if (n.in(k) == kNoTensor || k == 4) continue;
+      if (g.inType(n, k).dtype != x.dtype)
+        return invalid(fmt::format("input {} has element type {}; X has {}", k, dtypeName(g.inType(n, k).dtype),
+                                   dtypeName(x.dtype)));
+    }
   }
   if (x.rank() != 3) return invalid(fmt::format("input X {} must have rank 3", x.str()));
-  const int64_t layout = n.opset >= 14 ? n.attrInt("layout", 0) : 0;
+  const int64_t layout = n.opset >= 14 || int8 ? n.attrInt("layout", 0) : 0;
   if (layout != 0 && layout != 1) return invalid(fmt::format("layout must be 0 or 1, is {}", layout));
   const std::string dir = n.attrString("direction", "forward");
   if (dir != "forward" && dir != "reverse" && dir != "bidirectional")
@@ -177,12 +176,16 @@ Expected<RnnPlan> planRnn(const Node& n, const Graph& g, Kind kind) {
   return plan;
 }
 
+namespace {
+
 class RecurrentOp final : public Op {
  public:
   OpDoc doc() const override {
-    return {doc::kFloat,
+    return {"float; int8 with --quantize (int16 state)",
             "every direction, layout, activation and clip; sequence lengths clamped to [0, seq_length]; "
-            "--stateful keeps the state across runs (forward only); no int8 kernel yet (an int8 build keeps it in float)"};
+            "--stateful keeps the state across runs (forward only); int8 builds run it as emlc.QRNN/QGRU/QLSTM "
+            "(int8 weights per gate row, int16 state) when W/R/B are constant, no peepholes, hidden <= 256 and the "
+            "activations are bounded (Sigmoid, Tanh, HardSigmoid), else in float"};
   }
   explicit RecurrentOp(Kind k) : kind_(k) {}
 

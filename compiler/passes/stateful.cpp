@@ -3,6 +3,7 @@
 #include <fmt/format.h>
 
 #include <algorithm>
+#include <cmath>
 
 namespace emlc {
 
@@ -11,12 +12,17 @@ namespace {
 bool isRecurrent(const Node& n) {
   return (n.domain.empty() || n.domain == "ai.onnx") && (n.op_type == "RNN" || n.op_type == "GRU" || n.op_type == "LSTM");
 }
+// The int8 forms (ops/qrnn.cpp): the state is int16, on inputs 8/9 and
+// outputs 3/4; inputs 5/6 are the model's int8 initial states.
+bool isInt8Recurrent(const Node& n) {
+  return n.domain == "emlc" && (n.op_type == "QRNN" || n.op_type == "QGRU" || n.op_type == "QLSTM");
+}
 
 // Type of a recurrent node's final state ([1, batch, hidden]; layout 1:
 // [batch, 1, hidden]) for a forward node whose Y_h is not in the model.
 TensorType stateType(const Graph& g, const Node& n) {
   const TensorType& x = g.inType(n, 0);
-  const int64_t layout = n.opset >= 14 ? n.attrInt("layout", 0) : 0;
+  const int64_t layout = n.opset >= 14 || isInt8Recurrent(n) ? n.attrInt("layout", 0) : 0;
   const int64_t batch = layout ? x.shape[0] : x.shape[1];
   const int64_t hidden = g.inType(n, 2).shape[2];
   TensorType t;
@@ -46,8 +52,27 @@ bool isStateValue(const Graph& g, TensorId id) {
 Status linkRecurrent(Graph& g, NodeId id, size_t in_k, size_t out_k, const char* what) {
   const std::string label = g.label(id);
   StateLink link;
+  if (isInt8Recurrent(g.n(id))) {
+    // The model's int8 initial state (input 5 or 6) gives way to the int16
+    // state: a graph input stops being one (reset value: zeros).
+    const TensorId init8 = g.n(id).in(in_k - 3);
+    if (init8 != kNoTensor) {
+      if (!g.t(init8).is_input)
+        return unsupported(fmt::format("--stateful: the {} of {} is computed by the graph; it must be omitted, a "
+                                       "constant or a graph input to become a state",
+                                       what, label));
+      g.inputs.erase(std::remove(g.inputs.begin(), g.inputs.end(), init8), g.inputs.end());
+      g.t(init8).is_input = false;
+      g.n(id).inputs[in_k - 3] = kNoTensor;
+    }
+  }
   const TensorId init = g.n(id).in(in_k);
   TensorType type = init != kNoTensor ? g.t(init).type : stateType(g, g.n(id));
+  if (init == kNoTensor && isInt8Recurrent(g.n(id))) {  // int16 Q0.15 (h) or Q4.11 (c), see ops/qrnn.cpp
+    type.dtype = DType::I16;
+    type.quant.scale = {std::ldexp(1.0f, in_k == 8 ? -15 : -11)};
+    type.quant.zero_point = {0};
+  }
   if (init != kNoTensor && g.t(init).is_input) {
     dropInput(g, init);
     link.value = init;
@@ -103,7 +128,7 @@ Status makeStateful(Graph& g, const StateOptions& opt) {
   if (opt.recurrent) {
     size_t found = 0;
     for (size_t i = 0; i < g.nodes.size(); ++i) {
-      if (g.nodes[i].dead || !isRecurrent(g.nodes[i])) continue;
+      if (g.nodes[i].dead || (!isRecurrent(g.nodes[i]) && !isInt8Recurrent(g.nodes[i]))) continue;
       ++found;
       const NodeId id = static_cast<NodeId>(i);
       const std::string dir = g.n(id).attrString("direction", "forward");
@@ -111,8 +136,13 @@ Status makeStateful(Graph& g, const StateOptions& opt) {
         return unsupported(fmt::format("--stateful: {} runs {}; only forward recurrences can run frame by frame "
                                        "(a reverse direction reads the whole sequence first)",
                                        g.label(id), dir));
-      EMLC_TRY(linkRecurrent(g, id, 5, 1, "h"));
-      if (g.n(id).op_type == "LSTM") EMLC_TRY(linkRecurrent(g, id, 6, 2, "c"));
+      if (isInt8Recurrent(g.n(id))) {
+        EMLC_TRY(linkRecurrent(g, id, 8, 3, "h"));
+        if (g.n(id).op_type == "QLSTM") EMLC_TRY(linkRecurrent(g, id, 9, 4, "c"));
+      } else {
+        EMLC_TRY(linkRecurrent(g, id, 5, 1, "h"));
+        if (g.n(id).op_type == "LSTM") EMLC_TRY(linkRecurrent(g, id, 6, 2, "c"));
+      }
     }
     if (found == 0) return invalid("--stateful: the model has no RNN, GRU or LSTM node (use --state IN=OUT for "
                                    "explicit state inputs)");

@@ -10,9 +10,11 @@
 #include <set>
 
 #include "emlc/int8_elementwise.h"
+#include "emlc/int8_rnn.h"
 #include "eval/evaluator.h"
 #include "ops/op.h"
 #include "ops/op_util.h"
+#include "ops/rnn_plan.h"
 #include "passes/infer.h"
 #include "quant/graph_edit.h"
 
@@ -359,6 +361,7 @@ class Lowerer {
     if (t == "Softmax") return softmax(id);
     if (t == "Concat") return concat(id);
     if (t == "Pad") return pad(id);
+    if (t == "RNN" || t == "GRU" || t == "LSTM") return recurrent(id);
     static const std::set<std::string> kCodes = {"MaxPool", "Reshape", "Flatten", "Squeeze", "Unsqueeze",
                                                  "Identity", "Transpose", "DepthToSpace", "SpaceToDepth",
                                                  "Slice", "Tile", "Expand", "Dropout"};
@@ -468,6 +471,85 @@ class Lowerer {
     }
     m.inputs = {x.first};
     return replaceKeepingScale(id, std::move(m), s, x.second, xt.dtype, true);
+  }
+
+  // RNN/GRU/LSTM: DQ(X), DQ(W), DQ(R), float B and initial states -> op ->
+  // Q for each used output becomes emlc.QRNN/QGRU/QLSTM (ops/qrnn.cpp), its
+  // state in int16. A constant initial state becomes an int16 constant (the
+  // state input), a dequantized one stays int8.
+  Status recurrent(NodeId id) {
+    const Node n = g_.n(id);
+    if (n.in(7) != kNoTensor) return unsupported("LSTM peepholes (P) have no int8 kernel");
+    EMLC_ASSIGN(auto x, actIn(n, 0));
+    if (g_.t(x.first).type.dtype != DType::I8) return unsupported("input X is not int8");
+    EMLC_ASSIGN(TensorId w, weightIn(n, 1, 1));
+    EMLC_ASSIGN(TensorId r, weightIn(n, 2, 1));
+    if (n.in(3) != kNoTensor && !g_.t(n.in(3)).isConstant()) return unsupported("B is not a float constant");
+    Node m = n;
+    m.domain = "emlc";
+    m.op_type = int8RecurrentOpType(n.op_type);
+    m.opset = 1;
+    if (n.opset < 14) m.attrs.erase("layout");
+    m.inputs.assign(10, kNoTensor);
+    for (size_t k = 0; k < 5; ++k) m.inputs[k] = n.in(k);
+    m.inputs[0] = x.first;
+    m.inputs[1] = w;
+    m.inputs[2] = r;
+    for (size_t k : {size_t{5}, size_t{6}}) {
+      const TensorId t = n.in(k);
+      if (t == kNoTensor) continue;
+      const int bits = k == 5 ? rt::kQRnnStateBits : rt::kQRnnCellBits;
+      if (g_.t(t).isConstant()) {
+        auto v = constantValues(g_, t);
+        if (!v) return unsupported(fmt::format("input {} (initial state) is not readable", k));
+        std::vector<int16_t> codes;
+        for (double e : *v) codes.push_back(static_cast<int16_t>(std::max(-32768.0, std::min(32767.0, std::round(std::ldexp(e, bits))))));
+        TensorType st{DType::I16, g_.t(t).type.shape};
+        st.quant.scale = {std::ldexp(1.0f, -bits)};
+        st.quant.zero_point = {0};
+        m.inputs[k + 3] = addConstantOf<int16_t>(g_, g_.t(t).name + "_q", st, codes);
+      } else {
+        EMLC_ASSIGN(auto s0, actIn(n, k));
+        if (g_.t(s0.first).type.dtype != DType::I8) return unsupported(fmt::format("input {} is not int8", k));
+        m.inputs[k] = s0.first;
+      }
+    }
+    static const char* const kPrefix[] = {"y", "yh", "yc"};
+    std::vector<NodeId> quantizers;
+    m.outputs.assign(3, kNoTensor);
+    for (size_t k = 0; k < 3 && k < n.outputs.size(); ++k) {
+      const TensorId t = n.out(k);
+      if (t == kNoTensor || cons_[static_cast<size_t>(t)].empty()) {
+        if (t != kNoTensor && isGraphOutput(t)) return unsupported(fmt::format("output {} is a float graph output", k));
+        continue;
+      }
+      const auto& c = cons_[static_cast<size_t>(t)];
+      auto p = c.size() == 1 ? quantizeParams(g_, g_.n(c[0])) : std::nullopt;
+      auto y = p ? scalarOf(*p) : std::nullopt;
+      if (!y || isGraphOutput(t) || g_.t(g_.n(c[0]).out(0)).type.dtype != DType::I8)
+        return unsupported(fmt::format("output {} is not read by exactly one int8 per-tensor QuantizeLinear", k));
+      const TensorId yq = g_.n(c[0]).out(0);
+      quantizers.push_back(c[0]);
+      if (cons_[static_cast<size_t>(yq)].empty() && !isGraphOutput(yq)) continue;  // nothing reads it
+      attachQuant(g_, yq, *p);
+      m.outputs[k] = yq;
+      m.attrs[std::string(kPrefix[k]) + "_scale"] = attrFloat(y->scale);
+      m.attrs[std::string(kPrefix[k]) + "_zero_point"] = iAttr(y->zero_point);
+    }
+    Node old = g_.n(id);
+    g_.n(id) = std::move(m);
+    g_.relinkProducers();
+    Status st = inferNode(g_, id);
+    if (!st) {
+      g_.n(id) = std::move(old);
+      g_.relinkProducers();
+      return st.error().kind == ErrorKind::Internal ? st : unsupported(st.error().message);
+    }
+    for (NodeId q : quantizers) killNode(g_, q);
+    g_.relinkProducers();
+    made_ = fmt::format("emlc.{}, int8 weights and activations, int16 state (h Q0.15{})", g_.n(id).op_type,
+                        n.op_type == "LSTM" ? ", c Q4.11" : "");
+    return Status::ok();
   }
 
   // Ops that move int8 codes without arithmetic (and MaxPool, which only

@@ -9,6 +9,8 @@
 
 #include "emlc/int8_elementwise.h"
 #include "ops/op.h"
+#include "ops/rnn_plan.h"
+#include "passes/stateful.h"
 #include "quant/calibration.h"
 #include "quant/graph_edit.h"
 #include "quant/measure.h"
@@ -79,6 +81,7 @@ std::string int8Blocker(const Graph& g, const Node& n) {
     return allConstFrom(g, n, 1) ? "" : "shape-like inputs are not constant";
   }
   if (tableOps().count(t)) return allConstFrom(g, n, 1) ? "" : "bounds are not constant";
+  if (t == "RNN" || t == "GRU" || t == "LSTM") return int8RecurrentBlocker(n, g);
   return "no int8 kernel for this op";
 }
 
@@ -308,6 +311,14 @@ Expected<Plan> plan(const Graph& g, const std::set<NodeId>& q, const std::map<Te
     } else if (h && h->op_type == "Tanh" && h == &g.n(producer)) {
       qp.scale = {1.0f / 128.0f};
       qp.zero_point = {0};
+    } else if (h && h == &g.n(producer) && (h->op_type == "RNN" || h->op_type == "GRU" || h->op_type == "LSTM") &&
+               t != h->out(2)) {
+      // Y and Y_h of a recurrence lie in [-1, 1] (int8 recurrences take
+      // bounded activations only): fixed like Tanh's, so a --stateful model,
+      // calibrated on single frames from a zero state, quantizes its
+      // recurrent path exactly as the full-sequence model does.
+      qp.scale = {1.0f / 128.0f};
+      qp.zero_point = {0};
     } else if (h && scalePreserving().count(h->op_type) && quantizedInput(h->in(0))) {
       qp = *quantizedInput(h->in(0));
     } else {
@@ -403,6 +414,10 @@ Status insertQdq(Graph& g, const Plan& p, std::map<std::string, std::string>* na
     if (type == "Conv") weights(1, 0);
     else if (type == "Gemm") weights(1, g.n(i).attrInt("transB", 0) != 0 ? 0 : 1);
     else if (type == "MatMul") weights(1, 1);
+    else if (type == "RNN" || type == "GRU" || type == "LSTM") {  // [D, G*H, K]: one scale per gate row
+      weights(1, 1);
+      weights(2, 1);
+    }
     else if (type == "Add" || type == "Mul") {
       for (size_t k = 0; k < 2; ++k) {
         const TensorId c = g.n(i).in(k);
@@ -485,12 +500,28 @@ Expected<std::map<TensorId, std::pair<float, float>>> calibrate(const Graph& g, 
   for (size_t i = 0; i < g.tensors.size(); ++i)
     if (g.tensors[i].type.dtype == DType::F32 && !g.tensors[i].isConstant()) obs[static_cast<TensorId>(i)];
   const size_t n = samples[0].size();
+  // --stateful: a streaming copy of the graph, whose tensors map back to g's by name.
+  Graph stream;
+  std::vector<TensorId> toG;
+  if (opt.stateful) {
+    stream = g;
+    StateOptions so;
+    so.recurrent = true;
+    EMLC_TRY(makeStateful(stream, so));
+    for (const Tensor& t : stream.tensors) {
+      auto id = g.find(t.name);
+      toG.push_back(id ? *id : kNoTensor);
+    }
+  }
+  std::vector<std::vector<uint8_t>> state(stream.states.size());
   const int passes = m.needsHistogram() ? 2 : 1;
   for (int pass = 0; pass < passes; ++pass) {
     if (pass == 1)
       for (auto& kv : obs) kv.second.startHistogram();
     for (auto& s : samples) s.rewind();
-    TensorObserver see = [&](TensorId id, const uint8_t* data) {
+    state.assign(stream.states.size(), {});
+    TensorObserver see = [&](TensorId sid, const uint8_t* data) {
+      const TensorId id = opt.stateful ? toG[static_cast<size_t>(sid)] : sid;
       auto it = obs.find(id);
       if (it == obs.end()) return;
       const float* v = reinterpret_cast<const float*>(data);
@@ -504,7 +535,8 @@ Expected<std::map<TensorId, std::pair<float, float>>> calibrate(const Graph& g, 
         EMLC_ASSIGN(HostTensor h, s.next());
         in.push_back(std::move(h));
       }
-      EMLC_TRY(runGraph(g, in, &see).status());
+      if (opt.stateful) EMLC_TRY(runGraphStep(stream, in, state, &see).status());
+      else EMLC_TRY(runGraph(g, in, &see).status());
       if (opt.progress) opt.progress(passes == 2 ? (pass == 0 ? "calibrating (ranges)" : "calibrating (histograms)")
                                                  : "calibrating",
                                      i + 1, n);

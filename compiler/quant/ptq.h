@@ -41,6 +41,10 @@ struct QuantOptions {
   std::string test_labels;               // .npy of integer labels, one per test sample
   double accuracy_budget = -1.0;         // points of accuracy int8 may lose (< 0: no budget)
   std::string metric = "auto";           // top1 | auc (anomaly score = reconstruction MSE) | auto
+  // --stateful: calibration runs the samples as consecutive frames of one
+  // stream, the recurrent state carried from each to the next (set by the
+  // driver), so the ranges are those the streaming model meets.
+  bool stateful = false;
   // Progress of long steps (stage name, done, total); may be empty.
   std::function<void(const std::string& stage, size_t done, size_t total)> progress;
 

@@ -44,6 +44,7 @@
 #include "int8_elementwise.h"
 #include "int8_pool.h"
 #include "int8_softmax.h"
+#include "int8_rnn.h"
 
 // end of kernel families
 
