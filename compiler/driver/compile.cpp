@@ -25,6 +25,7 @@ Expected<PreparedModel> prepareModel(const std::string& path, const ImportOption
   EMLC_TRY(inferAndFold(pm.graph, io));
   PassOptions po = passes;
   po.quant_result = &pm.quant;
+  po.prune_result = &pm.prune;
   EMLC_TRY(runPipeline(pm.graph, po, &pm.pass_log));
   if (state.any()) EMLC_TRY(makeStateful(pm.graph, state));
   EMLC_TRY(verifyGraph(pm.graph));
@@ -97,6 +98,7 @@ std::string reportJson(const Compilation& c) {
   }
   s += c.model.pass_log.empty() ? "],\n" : "\n  ],\n";
   if (hasQuantReport(c.model.quant)) s += "  \"quantization\": " + quantJson(c.model.quant) + ",\n";
+  if (hasPruneReport(c.model.prune)) s += "  \"pruning\": " + pruneJson(c.model.prune) + ",\n";
   s += planJsonMembers(g, p);
   return s + "}\n";
 }

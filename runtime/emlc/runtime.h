@@ -45,6 +45,9 @@
 #include "int8_pool.h"
 #include "int8_softmax.h"
 
+// sparse weights (zero-skipping int8 and float conv/gemm)
+#include "sparse.h"
+
 // end of kernel families
 
 #endif
