@@ -12,6 +12,9 @@ set -eu
 cd "$(dirname "$0")/.."
 models=${1:-tests/models}
 plugin=${2:-/work/shared/tools/qemu-insn-count/insn_window.so}
+# Build the plugin with /work/shared/tools/qemu-insn-count/build.sh, or:
+#   cc -shared -fPIC -O2 -o build/tools/insn_window.so /work/shared/tools/qemu-insn-count/insn_window.c
+[ -f "$plugin" ] || plugin=build/tools/insn_window.so
 work=build/bench-prune
 rm -rf "$work" && mkdir -p "$work"
 emlc=build/bin/emlc
@@ -99,32 +102,32 @@ data() {  # --test-data/--test-labels when the model dir has them
 
 printf "%-40s %9s %9s %8s %11s %14s  %s\n" "build" "weights B" "flash B" "arena B" "host us/inf" "M4 insns/inf" \
   "accuracy (float unpruned -> pruned)"
-d=digits_cnn
-calib="--calibration $models/$d/calib.npy"
+m=digits_cnn
+calib="--calibration $models/$m/calib.npy"
 # shellcheck disable=SC2046
-variant "digits int8 dense" $d dg_dense --quantize int8 $calib $(data $d)
+variant "digits int8 dense" $m dg_dense --quantize int8 $calib $(data $m)
 # shellcheck disable=SC2046
-variant "digits int8 magnitude:0.5, dense kernels" $d dg_zero --quantize int8 $calib --prune magnitude:0.5 \
-  --disable-pass sparse-weights $(data $d)
+variant "digits int8 magnitude:0.5, dense kernels" $m dg_zero --quantize int8 $calib --prune magnitude:0.5 \
+  --disable-pass sparse-weights $(data $m)
 # shellcheck disable=SC2046
-variant "digits int8 magnitude:0.5, sparse" $d dg_sparse --quantize int8 $calib --prune magnitude:0.5 $(data $d)
+variant "digits int8 magnitude:0.5, sparse" $m dg_sparse --quantize int8 $calib --prune magnitude:0.5 $(data $m)
 # shellcheck disable=SC2046
-variant "digits int8 magnitude:0.7, sparse" $d dg_sparse7 --quantize int8 $calib --prune magnitude:0.7 $(data $d)
+variant "digits int8 magnitude:0.7, sparse" $m dg_sparse7 --quantize int8 $calib --prune magnitude:0.7 $(data $m)
 # shellcheck disable=SC2046
-variant "digits float size dense" $d dg_fdense --optimize size
+variant "digits float size dense" $m dg_fdense --optimize size
 # shellcheck disable=SC2046
-variant "digits float size magnitude:0.5, sparse" $d dg_fsparse --optimize size --prune magnitude:0.5 $(data $d)
-d=ic_resnet8
+variant "digits float size magnitude:0.5, sparse" $m dg_fsparse --optimize size --prune magnitude:0.5 $(data $m)
+m=ic_resnet8
 # shellcheck disable=SC2046
-variant "ic_resnet8 float dense" $d rn_dense
+variant "ic_resnet8 float dense" $m rn_dense
 # shellcheck disable=SC2046
-variant "ic_resnet8 float structured:0.25" $d rn_s25 --prune structured:0.25 $(data $d)
+variant "ic_resnet8 float structured:0.25" $m rn_s25 --prune structured:0.25 $(data $m)
 # shellcheck disable=SC2046
-variant "ic_resnet8 float structured:0.5" $d rn_s50 --prune structured:0.5 $(data $d)
-if [ -f "$models/$d/calib.npy" ]; then
+variant "ic_resnet8 float structured:0.5" $m rn_s50 --prune structured:0.5 $(data $m)
+if [ -f "$models/$m/calib.npy" ]; then
   # shellcheck disable=SC2046
-  variant "ic_resnet8 int8 dense" $d rn_qdense --quantize int8 --calibration $models/$d/calib.npy $(data $d)
+  variant "ic_resnet8 int8 dense" $m rn_qdense --quantize int8 --calibration $models/$m/calib.npy $(data $m)
   # shellcheck disable=SC2046
-  variant "ic_resnet8 int8 structured:0.25" $d rn_qs25 --quantize int8 --calibration $models/$d/calib.npy \
-    --prune structured:0.25 $(data $d)
+  variant "ic_resnet8 int8 structured:0.25" $m rn_qs25 --quantize int8 --calibration $models/$m/calib.npy \
+    --prune structured:0.25 $(data $m)
 fi

@@ -363,7 +363,7 @@ std::string pruneSummary(const PruneResult& r) {
     }
   }
   if (r.pruned || anyChosen(r)) {
-    s += "sparse weights (cost model: flash bytes and estimated time, dense = 1):\n";
+    s += "sparse weights (cost model: flash bytes, Cortex-M4 instructions relative to dense):\n";
     for (const SparseLayer& l : r.sparse) {
       if (l.density >= 1.0) continue;
       s += fmt::format("  {:<28} {:<6} density {:>5.1f}%  bytes {:>6} -> {:<6} time {:.2f} -> {:.2f}  {}\n", l.node,

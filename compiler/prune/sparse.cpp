@@ -166,10 +166,13 @@ SparseLayer evaluate(const Graph& g, const Node& n, Kind kind, const Rows<T>& ro
   r.dense_bytes = total * static_cast<int64_t>(sizeof(T));
   r.sparse_bytes = rows.rows * kb + nnz * static_cast<int64_t>(sizeof(T));
   if (kind == Kind::QGemm && n.in(2) == kNoTensor) r.sparse_bytes += rows.rows * 4;  // the folded bias
-  const bool conv = kind == Kind::QConv || kind == Kind::Conv;
-  r.dense_cost = static_cast<double>(total);
-  r.sparse_cost = conv ? kSparseConvNnz * static_cast<double>(nnz)
-                       : kSparseGemmNnz * static_cast<double>(nnz) + kSparseMaskByte * static_cast<double>(rows.rows * kb);
+  const SparseCost& c = kind == Kind::QConv  ? kSparseCostQConv
+                        : kind == Kind::Conv ? kSparseCostConv
+                        : kind == Kind::QGemm ? kSparseCostQGemm
+                                              : kSparseCostGemm;
+  const double rowsD = static_cast<double>(rows.rows);
+  r.dense_cost = c.dense * static_cast<double>(total);
+  r.sparse_cost = c.nonzero * static_cast<double>(nnz) + c.row * rowsD + c.mask_byte * rowsD * static_cast<double>(kb);
   const bool smaller = r.sparse_bytes < r.dense_bytes, faster = r.sparse_cost < r.dense_cost;
   r.chosen = smaller && faster;
   r.reason = r.chosen ? "" : !smaller && !faster ? "larger and slower" : !smaller ? "larger" : "slower";

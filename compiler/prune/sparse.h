@@ -5,13 +5,14 @@
 //
 //   flash   dense: rows * K * sizeof(w)
 //           sparse: rows * ceil(K/8) (bitmask) + nnz * sizeof(w)
-//   time    per output element, in units of one dense multiply-accumulate
-//           of the reference kernels (int8_conv.h, conv.h):
-//             dense conv/gemm          K
-//             sparse conv              kSparseConvNnz * nnz_row
-//             sparse gemm              kSparseGemmNnz * nnz_row + kSparseMaskByte * ceil(K/8)
-//           (constants from Cortex-M4 instruction counts under QEMU, see
-//           benchmarks/prune.sh and README).
+//   time    Cortex-M4 instructions per output position, over all rows
+//           (output channels), fitted to the counts of
+//           benchmarks/sparse_kernels_m4.sh (QEMU, a 16->32 3x3 conv on
+//           8x8 and a 512->64 fully connected layer at densities 0.75, 0.5
+//           and 0.25):
+//             dense               kDense * K * rows
+//             sparse conv         kNonzero * nnz + kRow * rows
+//             sparse gemm         kNonzero * nnz + kMaskByte * rows * ceil(K/8)
 //
 // int8: emlc.QConv/emlc.QGemm with symmetric int8 weights (zero point 0),
 // bit-exact with the dense kernels. float: Conv (in the model's layout) and
@@ -28,9 +29,16 @@
 
 namespace emlc {
 
-inline constexpr double kSparseConvNnz = 0.8;
-inline constexpr double kSparseGemmNnz = 1.1;
-inline constexpr double kSparseMaskByte = 0.5;
+struct SparseCost {
+  double dense;     // per dense multiply-accumulate
+  double nonzero;   // per nonzero weight
+  double row;       // per row and output position (conv: requantisation, borders)
+  double mask_byte; // per mask byte and output position (gemm)
+};
+inline constexpr SparseCost kSparseCostQConv{17.4, 9.4, 270.0, 0.0};
+inline constexpr SparseCost kSparseCostConv{7.3, 8.9, 180.0, 0.0};
+inline constexpr SparseCost kSparseCostQGemm{10.1, 13.0, 0.0, 7.6};
+inline constexpr SparseCost kSparseCostGemm{6.0, 12.0, 0.0, 7.1};
 
 // Rewrites the layers the cost model picks; `report` (optional) receives one
 // entry per layer with zero weights, chosen or not and why.

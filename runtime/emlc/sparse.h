@@ -140,10 +140,15 @@ inline void sparse_conv_loop(const ConvParams& p, const uint8_t* mask, const W* 
   }
 }
 
-// Tap r of the kernel lies inside the input at this output position.
-inline bool sparse_tap_valid(const SparseTaps& t, int32_t r, const int32_t lo[3], const int32_t hi[3]) {
-  return t.kd[r] >= lo[0] && t.kd[r] < hi[0] && t.kh[r] >= lo[1] && t.kh[r] < hi[1] && t.kw[r] >= lo[2] &&
-         t.kw[r] < hi[2];
+inline int32_t ksize_of(const ConvParams& p) { return p.kernel[0] * p.kernel[1] * p.kernel[2]; }
+
+// valid[r] = 1 when tap r lies inside the input at this (border) output
+// position, whose valid kernel ranges are [lo, hi).
+inline void sparse_valid_taps(const SparseTaps& t, int32_t ksize, const int32_t lo[3], const int32_t hi[3],
+                              uint8_t* valid) {
+  for (int32_t r = 0; r < ksize; ++r)
+    valid[r] = static_cast<uint8_t>(t.kd[r] >= lo[0] && t.kd[r] < hi[0] && t.kh[r] >= lo[1] && t.kh[r] < hi[1] &&
+                                    t.kw[r] >= lo[2] && t.kw[r] < hi[2]);
 }
 
 // int8 convolution on sparse weights: qconv (int8_conv.h) with W encoded.
@@ -170,8 +175,10 @@ inline void qconv_sparse(const ConvParams& p, const QuantConvParams& q, const X*
                          acc += static_cast<int32_t>(xb[off[i]]) * static_cast<int32_t>(w[i]);
                        acc += row_offset;
                      } else {
+                       uint8_t valid[kMaxSparseTaps];
+                       sparse_valid_taps(taps, ksize_of(p), lo, hi, valid);
                        for (int32_t i = 0; i < nnz; ++i)
-                         if (sparse_tap_valid(taps, tap[i], lo, hi))
+                         if (valid[tap[i]])
                            acc += (static_cast<int32_t>(xb[off[i]]) + q.input_offset) * static_cast<int32_t>(w[i]);
                      }
                      acc = multiply_by_quantized_multiplier(acc + (bias ? bias[m] : 0), multiplier[m], shift[m]) +
@@ -189,29 +196,16 @@ inline void conv_sparse_f32(const ConvParams& p, const float* x, const uint8_t* 
                        int32_t base, bool interior, const SparseTaps& taps, const int32_t lo[3], const int32_t hi[3]) {
                      float acc = bias ? bias[m] : 0.0f;
                      const float* xb = x + base;
-                     for (int32_t i = 0; i < nnz; ++i)
-                       if (interior || sparse_tap_valid(taps, tap[i], lo, hi)) acc += xb[off[i]] * w[i];
+                     if (interior) {
+                       for (int32_t i = 0; i < nnz; ++i) acc += xb[off[i]] * w[i];
+                     } else {
+                       uint8_t valid[kMaxSparseTaps];
+                       sparse_valid_taps(taps, ksize_of(p), lo, hi, valid);
+                       for (int32_t i = 0; i < nnz; ++i)
+                         if (valid[tap[i]]) acc += xb[off[i]] * w[i];
+                     }
                      y[yi] = acc;
                    });
-}
-
-// Rows of A times the sparse rows of B ([N, K] encoded), `batch` ignored
-// beyond 1 (the compiler flattens leading dimensions into M).
-template <class W, class Out>
-inline void sparse_gemm_loop(int32_t M, int32_t N, int32_t K, const uint8_t* mask, const W* values, Out&& out) {
-  const int32_t mask_bytes = (K + 7) / 8;
-  for (int32_t i = 0; i < M; ++i) {
-    const W* v = values;
-    for (int32_t j = 0; j < N; ++j) {
-      const uint8_t* mr = mask + j * mask_bytes;
-      out(i, j, [&](auto&& mac) {
-        const W* vv = v;
-        for (int32_t b = 0; b < mask_bytes; ++b)
-          for (uint32_t bits = mr[b]; bits; bits &= bits - 1u) mac(b * 8 + sparse_ctz8(bits), *vv++);
-      });
-      v += sparse_row_nnz(mr, mask_bytes);
-    }
-  }
 }
 
 // int8 fully connected layer on sparse weights: qgemm (int8_conv.h) with
@@ -222,13 +216,22 @@ template <class X>
 inline void qgemm_sparse(const QuantGemmParams& p, const QuantConvParams& q, const X* a, const uint8_t* mask,
                          const int8_t* values, const int32_t* bias, const int32_t* multiplier, const int32_t* shift,
                          X* y) {
-  sparse_gemm_loop(p.M, p.N, p.K, mask, values, [&](int32_t i, int32_t j, auto&& row) {
+  const int32_t mask_bytes = (p.K + 7) / 8;
+  for (int32_t i = 0; i < p.M; ++i) {
     const X* ar = a + i * p.K;
-    int32_t acc = bias[j];
-    row([&](int32_t k, int8_t w) { acc += static_cast<int32_t>(ar[k]) * static_cast<int32_t>(w); });
-    acc = multiply_by_quantized_multiplier(acc, multiplier[j], shift[j]) + q.output_offset;
-    y[i * p.N + j] = static_cast<X>(clamp_i32(acc, q.act_min, q.act_max));
-  });
+    const int8_t* v = values;
+    const uint8_t* mr = mask;
+    for (int32_t j = 0; j < p.N; ++j) {
+      int32_t acc = bias[j];
+      for (int32_t b = 0; b < mask_bytes; ++b, ++mr) {
+        const X* ab = ar + b * 8;
+        for (uint32_t bits = *mr; bits; bits &= bits - 1u)
+          acc += static_cast<int32_t>(ab[sparse_ctz8(bits)]) * static_cast<int32_t>(*v++);
+      }
+      acc = multiply_by_quantized_multiplier(acc, multiplier[j], shift[j]) + q.output_offset;
+      y[i * p.N + j] = static_cast<X>(clamp_i32(acc, q.act_min, q.act_max));
+    }
+  }
 }
 
 // Float fully connected layer on sparse weights: Y[M,N] = A[M,K] B^T + bias
@@ -241,12 +244,20 @@ struct SparseGemmParams {
 
 inline void gemm_sparse_f32(const SparseGemmParams& p, const float* a, const uint8_t* mask, const float* values,
                             const float* bias, float* y) {
-  sparse_gemm_loop(p.M, p.N, p.K, mask, values, [&](int32_t i, int32_t j, auto&& row) {
+  const int32_t mask_bytes = (p.K + 7) / 8;
+  for (int32_t i = 0; i < p.M; ++i) {
     const float* ar = a + i * p.K;
-    float acc = bias ? bias[j] : 0.0f;
-    row([&](int32_t k, float w) { acc += ar[k] * w; });
-    y[i * p.N + j] = acc;
-  });
+    const float* v = values;
+    const uint8_t* mr = mask;
+    for (int32_t j = 0; j < p.N; ++j) {
+      float acc = bias ? bias[j] : 0.0f;
+      for (int32_t b = 0; b < mask_bytes; ++b, ++mr) {
+        const float* ab = ar + b * 8;
+        for (uint32_t bits = *mr; bits; bits &= bits - 1u) acc += ab[sparse_ctz8(bits)] * *v++;
+      }
+      y[i * p.N + j] = acc;
+    }
+  }
 }
 
 }  // namespace rt
