@@ -58,6 +58,8 @@ struct Group {
   std::map<NodeId, int64_t> depthwise;             // offset of its channels
   std::vector<std::tuple<NodeId, size_t, int64_t>> consts;  // constant input k of a binary op, offset
   std::vector<std::tuple<NodeId, int64_t, int64_t>> sinks;  // consumer layer, features per channel, offset
+  std::map<NodeId, TensorId> sink_input;                    // the group tensor each sink reads (before Flatten)
+  std::set<TensorId> tensors;                               // every tensor carrying the group's channels
   std::string frozen;
 };
 
@@ -84,6 +86,7 @@ Group discover(const Graph& g, NodeId start) {
   while (!q.empty() && G.frozen.empty()) {
     const Item it = q.front();
     q.pop_front();
+    G.tensors.insert(it.t);
     const Tensor& T = g.t(it.t);
     if (T.is_output) { freeze(fmt::format("tensor '{}' is a graph output", T.name)); break; }
     if (T.type.rank() < 2) { freeze(fmt::format("tensor '{}' has no channel axis", T.name)); break; }
@@ -119,13 +122,16 @@ Group discover(const Graph& g, NodeId start) {
         push(cn.out(0), it.off, it.derived);
       } else if (cn.in(0) == it.t && isConvLayer(g, cn) && convGroup(cn) == 1) {
         if (sinkSeen.insert(c).second) G.sinks.emplace_back(c, 1, it.off);
+        G.sink_input[c] = it.t;
       } else if (cn.in(0) == it.t && isGemmLayer(g, cn) && T.type.rank() == 2) {
         if (sinkSeen.insert(c).second) G.sinks.emplace_back(c, 1, it.off);
+        G.sink_input[c] = it.t;
       } else if (cn.domain.empty() && cn.op_type == "Flatten" && cn.attrInt("axis", 1) == 1) {
         const int64_t block = T.type.numel() / std::max<int64_t>(T.type.shape[0] * T.type.shape[1], 1);
         for (NodeId f : cons[static_cast<size_t>(cn.out(0))]) {
           if (g.n(f).in(0) == cn.out(0) && isGemmLayer(g, g.n(f))) {
             if (sinkSeen.insert(f).second) G.sinks.emplace_back(f, block, it.off);
+            G.sink_input[f] = it.t;
           } else {
             freeze(fmt::format("{} reads the flattened channels", g.label(f)));
           }
@@ -213,7 +219,151 @@ std::set<int64_t> shifted(const std::set<int64_t>& s, int64_t off, int64_t block
   return r;
 }
 
-Status apply(Graph& g, const Group& G, const std::set<int64_t>& drop) {
+// Bias compensation: a removed channel whose weights are small carries
+// about the value its bias alone gives, act(bias), into the layers that read
+// it; that constant is folded into their biases instead of being lost (what
+// the graph computes with the removed channels' weights zeroed and their
+// biases kept, except at padded borders). The value is propagated through
+// the group's ops (activations, pooling, Pad, Add/Sub/Mul, depthwise
+// convs, Concat); for any other op there is no compensation.
+using ChannelValues = std::map<TensorId, std::vector<double>>;  // per group tensor, per removed channel
+
+double constAt(const Graph& g, TensorId t, int64_t outRank, int64_t ch) {
+  const TensorType& ty = g.t(t).type;
+  const std::vector<double> v = constValues(g, t);
+  const int64_t axis = 1 - (outRank - ty.rank());
+  if (axis < 0 || axis >= ty.rank() || ty.shape[static_cast<size_t>(axis)] == 1) return v.empty() ? 0.0 : v[0];
+  int64_t inner = 1;
+  for (int64_t i = axis + 1; i < ty.rank(); ++i) inner *= ty.shape[static_cast<size_t>(i)];
+  return v[static_cast<size_t>(ch * inner)];
+}
+
+bool channelValues(const Graph& g, const Group& G, const std::vector<int64_t>& drop, ChannelValues* out) {
+  ChannelValues& v = *out;
+  std::map<TensorId, int64_t> offset;  // channel offset of the group in a tensor (Concat)
+  for (size_t i = 0; i < g.nodes.size(); ++i) {
+    const Node& n = g.nodes[i];
+    const NodeId id = static_cast<NodeId>(i);
+    if (n.dead || n.outputs.empty() || !G.tensors.count(n.out(0))) continue;
+    const TensorId o = n.out(0);
+    std::vector<double> r(drop.size(), 0.0);
+    auto in = [&](size_t k) -> const std::vector<double>* {
+      auto it = v.find(n.in(k));
+      return it == v.end() ? nullptr : &it->second;
+    };
+    const bool isSource = std::find(G.sources.begin(), G.sources.end(), id) != G.sources.end();
+    if (isSource) {
+      if (n.in(2) != kNoTensor) {
+        const std::vector<double> b = constValues(g, n.in(2));
+        for (size_t c = 0; c < drop.size(); ++c)
+          r[c] = b.size() == 1 ? b[0] : b[static_cast<size_t>(drop[c])];
+      }
+    } else if (n.op_type == "Concat") {
+      int64_t base = 0;
+      const std::vector<double>* x = nullptr;
+      for (TensorId t : n.inputs) {
+        if (!x && v.count(t)) {
+          x = &v[t];
+          offset[o] = base + offset[t];
+        }
+        base += g.t(t).type.shape[1];
+      }
+      if (!x) return false;
+      r = *x;
+    } else if (G.depthwise.count(id)) {
+      const std::vector<double>* x = in(0);
+      if (!x) return false;
+      const std::vector<double> w = constValues(g, n.in(1));
+      const std::vector<double> b = n.in(2) != kNoTensor ? constValues(g, n.in(2)) : std::vector<double>{};
+      const int64_t k = g.inType(n, 1).numel() / g.inType(n, 1).shape[0];
+      for (size_t c = 0; c < drop.size(); ++c) {
+        const int64_t ch = drop[c] + offset[n.in(0)];
+        double sw = 0;
+        for (int64_t j = 0; j < k; ++j) sw += w[static_cast<size_t>(ch * k + j)];
+        r[c] = (b.empty() ? 0.0 : b[static_cast<size_t>(ch)]) + (*x)[c] * sw;
+      }
+    } else if (isBinary(n)) {
+      for (size_t c = 0; c < drop.size(); ++c) {
+        double a[2];
+        for (size_t k = 0; k < 2; ++k) {
+          if (const std::vector<double>* x = in(k)) a[k] = (*x)[c];
+          else if (g.t(n.in(k)).isConstant()) a[k] = constAt(g, n.in(k), g.t(o).type.rank(), drop[c] + offset[n.in(1 - k)]);
+          else return false;
+        }
+        r[c] = n.op_type == "Add" ? a[0] + a[1] : n.op_type == "Sub" ? a[0] - a[1] : a[0] * a[1];
+      }
+    } else {
+      const std::vector<double>* x = in(0);
+      if (!x) return false;
+      const std::string& op = n.op_type;
+      double lo = -INFINITY, hi = INFINITY, alpha = 0;
+      if (op == "Relu") lo = 0;
+      else if (op == "Clip") {
+        if (n.in(1) != kNoTensor) { auto c = constValues(g, n.in(1)); if (c.empty()) return false; lo = c[0]; }
+        if (n.in(2) != kNoTensor) { auto c = constValues(g, n.in(2)); if (c.empty()) return false; hi = c[0]; }
+        if (n.has("min")) lo = n.attrFloat("min", 0);
+        if (n.has("max")) hi = n.attrFloat("max", 0);
+      } else if (op == "LeakyRelu") alpha = n.attrFloat("alpha", 0.01f);
+      else if (op != "MaxPool" && op != "AveragePool" && op != "GlobalAveragePool" && op != "GlobalMaxPool" &&
+               op != "Pad" && op != "Identity" && op != "Dropout")
+        return false;
+      for (size_t c = 0; c < drop.size(); ++c) {
+        double y = (*x)[c];
+        if (op == "LeakyRelu" && y < 0) y *= alpha;
+        r[c] = std::min(std::max(y, lo), hi);
+      }
+      offset[o] = offset[n.in(0)];
+    }
+    v[o] = r;
+  }
+  return true;
+}
+
+// Adds the removed channels' constant contribution to a sink's bias, from
+// its weights before slicing.
+void compensate(Graph& g, NodeId s, int64_t block, int64_t off, const std::vector<int64_t>& drop,
+                const std::vector<double>& val) {
+  Node& n = g.n(s);
+  const Tensor& w = g.t(n.in(1));
+  const float* wv = w.as<float>();
+  const bool conv = n.op_type == "Conv";
+  const bool kn = !conv && n.attrInt("transB", 0) == 0;  // Gemm B [K, N]
+  const int64_t rows = conv ? w.type.shape[0] : (kn ? w.type.shape[1] : w.type.shape[0]);
+  const int64_t cols = w.type.numel() / rows;  // conv: C/group * k; gemm: K
+  const int64_t k = conv ? cols / w.type.shape[1] : block;
+  std::vector<float> bias(static_cast<size_t>(rows), 0.0f);
+  if (n.in(2) != kNoTensor) {
+    const std::vector<double> b = constValues(g, n.in(2));
+    for (int64_t m = 0; m < rows; ++m) bias[static_cast<size_t>(m)] = static_cast<float>(b.size() == 1 ? b[0] : b[static_cast<size_t>(m)]);
+  }
+  for (int64_t m = 0; m < rows; ++m) {
+    double add = 0;
+    for (size_t c = 0; c < drop.size(); ++c)
+      for (int64_t j = 0; j < k; ++j) {
+        const int64_t col = (drop[c] + off) * k + j;
+        add += val[c] * wv[kn ? col * rows + m : m * cols + col];
+      }
+    bias[static_cast<size_t>(m)] += static_cast<float>(add);
+  }
+  std::vector<uint8_t> bytes(bias.size() * sizeof(float));
+  std::memcpy(bytes.data(), bias.data(), bytes.size());
+  const std::string name = (n.in(2) != kNoTensor ? g.t(n.in(2)).name : w.name + "_bias") + "_compensated";
+  const TensorId nb = addConstant(g, name, TensorType{DType::F32, {rows}}, std::move(bytes));
+  Node& nn = g.n(s);
+  if (nn.inputs.size() < 3) nn.inputs.resize(3, kNoTensor);
+  nn.inputs[2] = nb;
+}
+
+Status apply(Graph& g, const Group& G, const std::set<int64_t>& drop, bool* compensated) {
+  const std::vector<int64_t> dropv(drop.begin(), drop.end());
+  ChannelValues vals;
+  *compensated = channelValues(g, G, dropv, &vals);
+  if (*compensated)
+    for (const auto& [s, block, off] : G.sinks) {
+      const Node& n = g.n(s);
+      if (n.op_type == "Gemm" && n.in(2) != kNoTensor && g.inType(n, 2).rank() != 1) continue;  // [1, N] C: left alone
+      compensate(g, s, block, off, dropv, vals.at(G.sink_input.at(s)));
+    }
   for (NodeId s : G.sources) {
     Node& n = g.n(s);
     const bool gemmKN = n.op_type == "Gemm" && n.attrInt("transB", 0) == 0;
@@ -302,7 +452,8 @@ Status pruneStructured(Graph& g, NodeId id, double fraction, int norm, LayerPrun
   const std::set<int64_t> drop(order.begin(), order.begin() + k);
   if (drop.empty()) return Status::ok();
   Graph trial = g;
-  Status st = apply(trial, G, drop);
+  bool compensated = false;
+  Status st = apply(trial, G, drop, &compensated);
   if (!st) {
     lp->how += " (skipped: " + st.error().message + ")";
     return Status::ok();
@@ -323,6 +474,7 @@ Status pruneStructured(Graph& g, NodeId id, double fraction, int norm, LayerPrun
     for (const auto& d : G.depthwise) with += (with.empty() ? "" : ", ") + g.n(d.first).name;
     lp->how += " with " + with;
   }
+  if (!compensated) lp->how += " (no bias compensation)";
   return Status::ok();
 }
 

@@ -262,11 +262,13 @@ TEST(PruneMagnitude, UnknownNodeIsAnError) {
 
 // ---- structured -----------------------------------------------------------------
 
-// Zeroes output channels `drop` of a Conv/Gemm layer (weights rows and bias).
-void maskChannels(Graph& g, const std::string& node, const std::vector<int64_t>& drop) {
+// Zeroes output channels `drop` of a Conv/Gemm layer's weights (and bias too
+// when `bias`).
+void maskChannels(Graph& g, const std::string& node, const std::vector<int64_t>& drop, bool bias) {
   for (Node& n : g.nodes) {
     if (n.name != node) continue;
     for (size_t k : {size_t{1}, size_t{2}}) {
+      if (k == 2 && !bias) continue;
       if (n.in(k) == kNoTensor) continue;
       Tensor& t = g.t(n.in(k));
       const int64_t rows = t.type.shape[0], cols = t.type.numel() / rows;
@@ -294,6 +296,8 @@ void expectSameOutputs(const Graph& a, const Graph& b) {
 
 // x -> convA -> relu -> convB(+) <- convC(x)  (residual Add couples B and C)
 //   -> relu -> depthwise -> concat(with convD(x)) -> convE -> flatten -> gemm
+// After B and C nothing pads, so a removed channel's constant value
+// (act(bias)) reaches the consumers exactly (no borders).
 struct ResidualGraph {
   Builder b;
   ResidualGraph() {
@@ -305,15 +309,14 @@ struct ResidualGraph {
     TensorId cc = b.node("Conv", {x, b.random("wc", {6, 3, 1, 1}), b.random("bc", {6})});
     TensorId add = b.node("Add", {cb, cc});
     TensorId r2 = b.node("Relu", {add});
-    TensorId dw = b.node("Conv", {r2, b.random("wdw", {6, 1, 3, 3}), b.random("bdw", {6})},
-                         {{"pads", ints({1, 1, 1, 1})}, {"group", i1(6)}});
-    TensorId cd = b.node("Conv", {x, b.random("wd", {4, 3, 1, 1}), b.random("bd", {4})});
+    TensorId dw = b.node("Conv", {r2, b.random("wdw", {6, 1, 3, 3}), b.random("bdw", {6})}, {{"group", i1(6)}});
+    TensorId cd = b.node("Conv", {x, b.random("wd", {4, 3, 3, 3}), b.random("bd", {4})});
     TensorId rd = b.node("Relu", {cd});
     TensorId cat = b.node("Concat", {dw, rd}, {{"axis", i1(1)}});
-    TensorId ce = b.node("Conv", {cat, b.random("we", {5, 10, 3, 3}), b.random("be", {5})}, same);
+    TensorId ce = b.node("Conv", {cat, b.random("we", {5, 10, 3, 3}), b.random("be", {5})});
     TensorId re = b.node("Relu", {ce});
     TensorId fl = b.node("Flatten", {re}, {{"axis", i1(1)}});
-    TensorId y = b.node("Gemm", {fl, b.random("wf", {4, 180}), b.random("bf", {4})}, {{"transB", i1(1)}});
+    TensorId y = b.node("Gemm", {fl, b.random("wf", {4, 20}), b.random("bf", {4})}, {{"transB", i1(1)}});
     b.output(y);
     b.infer();
   }
@@ -351,13 +354,28 @@ TEST(PruneStructured, ResidualGroupConcatAndFlattenStayValid) {
       EXPECT_EQ(rg.b.g.t(n.out(0)).type.shape[1], 7);
     }
   }
-  // Output equals the original with the removed channels zeroed in both
-  // coupled layers and the depthwise layer that follows them.
+  // Output equals the original with the removed channels' weights zeroed in
+  // both coupled layers (their biases stay: the pruner folds act(bias) into
+  // the consumers' biases).
+  EXPECT_EQ(r.layers[0].how.find("no bias compensation"), std::string::npos) << r.layers[0].how;
   Graph masked = orig;
-  maskChannels(masked, convB, r.layers[0].removed);
-  maskChannels(masked, convC, r.layers[0].removed);
-  maskChannels(masked, rg.name(6), r.layers[0].removed);
+  maskChannels(masked, convB, r.layers[0].removed, false);
+  maskChannels(masked, convC, r.layers[0].removed, false);
   expectSameOutputs(masked, rg.b.g);
+  // Without compensation it would equal the original with whole channels
+  // (biases too) zeroed, which is a different function here.
+  Graph zeroed = orig;
+  maskChannels(zeroed, convB, r.layers[0].removed, true);
+  maskChannels(zeroed, convC, r.layers[0].removed, true);
+  maskChannels(zeroed, rg.name(6), r.layers[0].removed, true);
+  auto in = randomInputs(orig, 1);
+  auto ya = runGraph(zeroed, in);
+  auto yb = runGraph(rg.b.g, in);
+  ASSERT_TRUE(ya.isOk() && yb.isOk());
+  double diff = 0;
+  for (int64_t i = 0; i < (*ya)[0].type.numel(); ++i)
+    diff = std::max(diff, double(std::fabs((*ya)[0].as<float>()[i] - (*yb)[0].as<float>()[i])));
+  EXPECT_GT(diff, 1e-3);
 }
 
 TEST(PruneStructured, GlobalRuleShrinksEveryPrunableGroup) {
