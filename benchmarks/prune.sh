@@ -114,6 +114,8 @@ variant "digits int8 magnitude:0.5, sparse" $m dg_sparse --quantize int8 $calib 
 # shellcheck disable=SC2046
 variant "digits int8 magnitude:0.7, sparse" $m dg_sparse7 --quantize int8 $calib --prune magnitude:0.7 $(data $m)
 # shellcheck disable=SC2046
+variant "digits int8 auto:1 (rates from test data)" $m dg_auto --quantize int8 $calib --prune auto:1 $(data $m)
+# shellcheck disable=SC2046
 variant "digits float size dense" $m dg_fdense --optimize size
 # shellcheck disable=SC2046
 variant "digits float size magnitude:0.5, sparse" $m dg_fsparse --optimize size --prune magnitude:0.5 $(data $m)
