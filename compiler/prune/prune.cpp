@@ -346,10 +346,12 @@ std::string pruneSummary(const PruneResult& r) {
     const bool top1 = r.accuracy.metric == "top1";
     const double k = top1 ? 100.0 : 1.0;
     s += fmt::format("  pruning accuracy ({} test samples, {}, float, no retraining): unpruned {:.{}f}{} -> pruned "
-                     "{:.{}f}{} ({:+.{}f}); same prediction {:.1f}%\n",
+                     "{:.{}f}{} ({:+.{}f}){}\n",
                      r.accuracy.samples, r.accuracy.metric, r.accuracy.float_value * k, top1 ? 2 : 4,
                      top1 ? "%" : "", r.accuracy.int8_value * k, top1 ? 2 : 4, top1 ? "%" : "",
-                     (r.accuracy.int8_value - r.accuracy.float_value) * k, top1 ? 2 : 4, r.accuracy.agreement * 100.0);
+                     (r.accuracy.int8_value - r.accuracy.float_value) * k, top1 ? 2 : 4,
+                     r.accuracy.agreement >= 0 ? fmt::format("; same prediction {:.1f}%", r.accuracy.agreement * 100.0)
+                                               : std::string());
   }
   if (!r.sensitivity.empty()) {
     s += "prune sensitivity (accuracy with only this layer magnitude-pruned):\n";
@@ -393,7 +395,7 @@ std::string pruneJson(const PruneResult& r) {
     s += fmt::format("    \"accuracy\": {{\"metric\": {}, \"samples\": {}, \"unpruned\": {}, \"pruned\": {}, "
                      "\"agreement\": {}}},\n",
                      jsonString(r.accuracy.metric), r.accuracy.samples, r.accuracy.float_value, r.accuracy.int8_value,
-                     r.accuracy.agreement);
+                     r.accuracy.agreement >= 0 ? fmt::format("{}", r.accuracy.agreement) : std::string("null"));
   s += "    \"sparse\": [";
   for (size_t i = 0; i < r.sparse.size(); ++i) {
     const SparseLayer& l = r.sparse[i];

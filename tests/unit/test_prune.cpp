@@ -4,7 +4,13 @@
 // zeroed weights (int8 bit for bit, float within rounding).
 #include <gtest/gtest.h>
 
+#include <sys/wait.h>
+
+#include <cstdlib>
+#include <filesystem>
+#include <fstream>
 #include <random>
+#include <sstream>
 
 #include "emlc/int8_conv.h"
 #include "emlc/sparse.h"
@@ -406,6 +412,52 @@ TEST(PruneStructured, GraphOutputFreezesTheGroup) {
   ASSERT_EQ(r.layers.size(), 1u);
   EXPECT_NE(r.layers[0].how.find("graph output"), std::string::npos) << r.layers[0].how;
   EXPECT_EQ(b.g.inType(b.g.nodes[0], 1).shape[0], 4);
+}
+
+// ---- the command line ------------------------------------------------------------
+
+struct Cli {
+  int code = -1;
+  std::string out, err;
+};
+
+Cli runEmlc(const std::string& args) {
+  namespace fs = std::filesystem;
+  const fs::path dir = fs::temp_directory_path() / ("emlc_prune_cli_" + std::to_string(::getpid()));
+  fs::create_directories(dir);
+  const std::string cmd = std::string(EMLC_BINARY) + " " + args + " > " + (dir / "o").string() + " 2> " +
+                          (dir / "e").string();
+  const int rc = std::system(cmd.c_str());
+  Cli r;
+  r.code = WIFEXITED(rc) ? WEXITSTATUS(rc) : -1;
+  auto slurp = [](const fs::path& p) {
+    std::ifstream f(p);
+    std::stringstream ss;
+    ss << f.rdbuf();
+    return ss.str();
+  };
+  r.out = slurp(dir / "o");
+  r.err = slurp(dir / "e");
+  fs::remove_all(dir);
+  return r;
+}
+
+TEST(PruneCli, BadSpecsAreUserErrorsAndTheReportPrints) {
+  const std::string model = std::string(EMLC_SOURCE_DIR) + "/tests/models/digits_cnn/model.onnx";
+  Cli bad = runEmlc("inspect " + model + " --prune magnitude:2");
+  EXPECT_EQ(bad.code, 1);
+  EXPECT_NE(bad.err.find("[0, 1)"), std::string::npos) << bad.err;
+  Cli node = runEmlc("inspect " + model + " --prune nope=magnitude:0.5");
+  EXPECT_EQ(node.code, 1);
+  EXPECT_NE(node.err.find("/fc1/Gemm"), std::string::npos) << node.err;  // lists the prunable nodes
+  Cli noData = runEmlc("inspect " + model + " --prune-report");
+  EXPECT_EQ(noData.code, 1);
+  EXPECT_NE(noData.err.find("--test-data"), std::string::npos) << noData.err;
+  Cli ok = runEmlc("inspect " + model + " --prune magnitude:0.5 --optimize size");
+  EXPECT_EQ(ok.code, 0) << ok.err;
+  EXPECT_NE(ok.out.find("/fc1/Gemm"), std::string::npos) << ok.out;
+  EXPECT_NE(ok.out.find("50.0%"), std::string::npos) << ok.out;
+  EXPECT_NE(ok.out.find("sparse weights"), std::string::npos) << ok.out;
 }
 
 }  // namespace
