@@ -238,8 +238,17 @@ double constAt(const Graph& g, TensorId t, int64_t outRank, int64_t ch) {
   return v[static_cast<size_t>(ch * inner)];
 }
 
+bool plainGemm(const Node& n) {
+  return n.op_type != "Gemm" || (n.attrFloat("alpha", 1.0f) == 1.0f && n.attrFloat("beta", 1.0f) == 1.0f);
+}
+
 bool channelValues(const Graph& g, const Group& G, const std::vector<int64_t>& drop, ChannelValues* out) {
   ChannelValues& v = *out;
+  // alpha/beta would scale what is folded: no compensation then.
+  for (NodeId s : G.sources)
+    if (!plainGemm(g.n(s))) return false;
+  for (const auto& sk : G.sinks)
+    if (!plainGemm(g.n(std::get<0>(sk)))) return false;
   std::map<TensorId, int64_t> offset;  // channel offset of the group in a tensor (Concat)
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const Node& n = g.nodes[i];
