@@ -112,12 +112,44 @@ void progress(const std::string& stage, size_t done, size_t total) {
   std::fflush(stderr);
 }
 
+// Pruning flags (compile, inspect and run); --test-data/--test-labels are
+// shared with quantization.
+struct PruneArgs {
+  std::vector<std::string> specs;
+  bool report = false;
+  bool any() const { return !specs.empty() || report; }
+};
+PruneArgs g_prune;
+PruneOptions g_pruneOptions;
+
+void addPruneOptions(CLI::App* cmd, PruneArgs& a) {
+  cmd->add_option("--prune", a.specs,
+                  "Prune Conv/Gemm weights: magnitude:F, structured:F[:l1|:l2], auto:POINTS; NODE=SPEC for one "
+                  "layer (repeatable)");
+  cmd->add_flag("--prune-report", a.report,
+                "Per-layer sensitivity: accuracy with each layer alone magnitude-pruned (needs --test-data)");
+}
+
+// The pruning options for PassOptions (nullptr without --prune/--prune-report).
+Expected<const PruneOptions*> pruneOptions(const PruneArgs& a, const QuantArgs& q) {
+  if (!a.any()) return static_cast<const PruneOptions*>(nullptr);
+  EMLC_ASSIGN(g_pruneOptions, parsePruneSpecs(a.specs));
+  g_pruneOptions.report = a.report;
+  g_pruneOptions.test_data = q.test;
+  g_pruneOptions.test_labels = q.labels;
+  g_pruneOptions.metric = q.metric;
+  return static_cast<const PruneOptions*>(&g_pruneOptions);
+}
+
 // The quantization options for PassOptions (nullptr without --quantize).
 Expected<const QuantOptions*> quantOptions(const QuantArgs& a) {
-  const bool any = !a.calibration.empty() || !a.test.empty() || !a.labels.empty() || !a.keep.empty() || a.report ||
-                   a.budget >= 0 || a.method != "minmax" || a.metric != "auto";
+  const bool testFlags = !g_prune.any() && (!a.test.empty() || !a.labels.empty() || a.metric != "auto");
+  const bool any = !a.calibration.empty() || testFlags || !a.keep.empty() || a.report || a.budget >= 0 ||
+                   a.method != "minmax";
   if (a.quantize.empty()) {
-    if (any) return invalid("--calibration, --test-data, --keep-float and the other quantization flags need --quantize int8");
+    if (any)
+      return invalid("--calibration, --test-data, --keep-float and the other quantization flags need --quantize int8 "
+                     "(--test-data and --test-labels also go with --prune)");
     return static_cast<const QuantOptions*>(nullptr);
   }
   QuantOptions& o = g_quantOptions;
@@ -206,6 +238,9 @@ int cmdCompile(const std::string& model, const std::string& outDir, const std::s
   auto q = quantOptions(g_quant);
   if (!q) return fail(q.error());
   opt.passes.quant = q.value();
+  auto pr = pruneOptions(g_prune, g_quant);
+  if (!pr) return fail(pr.error());
+  opt.passes.prune = pr.value();
   auto c = compileModel(opt);
   if (!c) return fail(c.error());
   st = writeOutputDir(outDir, c->files);
@@ -223,6 +258,7 @@ int cmdCompile(const std::string& model, const std::string& outDir, const std::s
   printDumps(c->model.pass_log);
   if (printPlan) std::printf("%s", formatPlan(c->model.graph, p).c_str());
   else std::printf("%s", planSummary(p).c_str());
+  if (hasPruneReport(c->model.prune)) std::printf("%s", pruneSummary(c->model.prune).c_str());
   if (hasQuantReport(c->model.quant)) std::printf("%s", quantSummary(c->model.quant, 30).c_str());
   return 0;
 }
@@ -235,6 +271,7 @@ Expected<PreparedModel> prepareFromFlags(const std::string& model, const std::ve
   EMLC_TRY(parseInputShapes(shapes, &imp.input_shapes));
   PassOptions po = pf.options();
   EMLC_ASSIGN(po.quant, quantOptions(g_quant));
+  EMLC_ASSIGN(po.prune, pruneOptions(g_prune, g_quant));
   return prepareModel(model, imp, po, g_state);
 }
 
@@ -287,6 +324,7 @@ int cmdInspect(const std::string& model, const std::vector<std::string>& shapes,
   else std::printf("memory plan (--memory for the table):\n%s", planSummary(plan.value()).c_str());
   if (pf.report) std::printf("%s", passesReport(pm->pass_log).c_str());
   printDumps(pm->pass_log);
+  if (hasPruneReport(pm->prune)) std::printf("%s", pruneSummary(pm->prune).c_str());
   if (hasQuantReport(pm->quant)) std::printf("%s", quantSummary(pm->quant, 0).c_str());
   if (ir) std::printf("%s", printGraph(g).c_str());
   return 0;
@@ -297,6 +335,7 @@ int cmdRun(const std::string& model, const std::vector<std::string>& inputs, con
   auto pm = prepareFromFlags(model, shapes, pf);
   if (!pm) return fail(pm.error());
   const Graph& g = pm->graph;
+  if (hasPruneReport(pm->prune)) std::printf("%s", pruneSummary(pm->prune).c_str());
   if (hasQuantReport(pm->quant)) std::printf("%s", quantSummary(pm->quant, 30).c_str());
   if (inputs.size() != g.inputs.size())
     return fail(invalid(fmt::format("the model has {} inputs; give one --input per input", g.inputs.size())));
@@ -385,6 +424,7 @@ int realMain(int argc, char** argv) {
   compile->add_option("--max-arena", maxArena,
                       "Fail (exit 1) when the arena needs more than BYTES in total (suffixes K, M)");
   addQuantOptions(compile, g_quant);
+  addPruneOptions(compile, g_prune);
   compile->add_option("--max-tensor-bytes", g_maxTensorBytes,
                       "Refuse models holding a tensor larger than BYTES (suffixes K, M; default 1G)");
 
@@ -410,6 +450,7 @@ int realMain(int argc, char** argv) {
   passFlags(inspect);
   stateFlags(inspect);
   addQuantOptions(inspect, g_quant);
+  addPruneOptions(inspect, g_prune);
 
   CLI::App* run = app.add_subcommand("run", "Evaluate MODEL on the host with emlc's runtime kernels");
   run->add_option("model", model, "ONNX model file")->required();
@@ -419,6 +460,7 @@ int realMain(int argc, char** argv) {
   passFlags(run);
   stateFlags(run);
   addQuantOptions(run, g_quant);
+  addPruneOptions(run, g_prune);
 
   CLI::App* listOps = app.add_subcommand("list-ops", "List the supported ONNX operators, their element types and limits");
   bool markdown = false;

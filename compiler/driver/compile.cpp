@@ -31,6 +31,7 @@ Expected<PreparedModel> prepareModel(const std::string& path, const ImportOption
     quant.stateful = true;
     po.quant = &quant;
   }
+  po.prune_result = &pm.prune;
   EMLC_TRY(runPipeline(pm.graph, po, &pm.pass_log));
   if (state.any()) EMLC_TRY(makeStateful(pm.graph, state));
   EMLC_TRY(verifyGraph(pm.graph));
@@ -103,6 +104,7 @@ std::string reportJson(const Compilation& c) {
   }
   s += c.model.pass_log.empty() ? "],\n" : "\n  ],\n";
   if (hasQuantReport(c.model.quant)) s += "  \"quantization\": " + quantJson(c.model.quant) + ",\n";
+  if (hasPruneReport(c.model.prune)) s += "  \"pruning\": " + pruneJson(c.model.prune) + ",\n";
   s += planJsonMembers(g, p);
   return s + "}\n";
 }

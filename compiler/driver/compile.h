@@ -13,6 +13,7 @@
 #include "pipeline/bind.h"
 #include "passes/stateful.h"
 #include "plan/memory_plan.h"
+#include "prune/prune.h"
 #include "quant/ptq.h"
 #include "support/status.h"
 
@@ -37,6 +38,7 @@ struct PreparedModel {
   Graph graph;
   std::vector<PassRecord> pass_log;
   QuantResult quant;  // what the int8 passes did (--quantize int8 or a QDQ model)
+  PruneResult prune;  // what the prune and sparse-weights passes did
 };
 
 struct Compilation {

@@ -18,6 +18,7 @@
 
 #include "emlc/int8_conv.h"
 #include "ops/conv_geometry.h"
+#include "ops/qconv.h"
 #include "ops/op_util.h"
 #include "ops/quant_util.h"
 
@@ -404,6 +405,26 @@ class QLinearMatMulOp final : public Op {
 };
 
 }  // namespace
+
+Expected<QKernelArgs> qkernelArgs(const Node& n, const Graph& g) {
+  QKernelArgs a;
+  QSpec s;
+  int64_t channels = 0;
+  if (n.domain == "emlc" && n.op_type == "QConv") {
+    EMLC_ASSIGN(ConvGeometry geo, integerConvGeometry(n, g));
+    EMLC_ASSIGN(s, QConvOp::spec(n, g, geo));
+    channels = geo.out[1];
+  } else if (n.domain == "emlc" && n.op_type == "QGemm") {
+    EMLC_ASSIGN(GemmGeometry geo, QGemmOp::geometry(n, g));
+    EMLC_ASSIGN(s, QGemmOp::spec(n, g, geo));
+    channels = geo.params.N;
+  } else {
+    return internal(fmt::format("{}: not an emlc.QConv or emlc.QGemm", g.label(n)));
+  }
+  EMLC_TRY(multipliers(s, channels, &a.multiplier, &a.shift));
+  a.q = convQuant(s);
+  return a;
+}
 
 const Op& op_emlc_QConv() { static const QConvOp op; return op; }
 const Op& op_emlc_QGemm() { static const QGemmOp op; return op; }

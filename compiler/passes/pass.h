@@ -15,6 +15,8 @@ namespace emlc {
 
 struct QuantOptions;  // quant/quant_options.h
 struct QuantResult;
+struct PruneOptions;  // prune/prune.h
+struct PruneResult;
 
 struct PassOptions {
   std::vector<std::string> disabled;  // pass names to skip
@@ -29,6 +31,8 @@ struct PassOptions {
   bool io_nhwc = false;
   const QuantOptions* quant = nullptr;  // int8 quantization (--quantize int8), or none
   QuantResult* quant_result = nullptr;  // where the int8 passes report, or nowhere
+  const PruneOptions* prune = nullptr;  // --prune, or none
+  PruneResult* prune_result = nullptr;  // where the prune and sparse-weights passes report, or nowhere
 };
 
 class Pass {

@@ -12,6 +12,7 @@
 #include "passes/fuse_layer_norm.h"
 #include "passes/io_layout.h"
 #include "passes/pass.h"
+#include "passes/prune.h"
 #include "passes/quantize.h"
 #include "passes/simplify.h"
 
@@ -50,6 +51,10 @@ std::vector<std::unique_ptr<Pass>> makePipeline() {
   // batchnorm-fold, whose standalone Mul + Add it may not fold (they have no
   // foldable producer), before activation fusion for the same reason.
   p.push_back(std::make_unique<AffineFoldPass>());
+  // --prune: on the weights BatchNormalization and affine maps were folded
+  // into (what the device runs), before quantization so calibration sees
+  // the pruned model. Active only with --prune.
+  p.push_back(std::make_unique<PrunePass>());
   // Activations into their producer, last of the fusions: every affine map
   // before the activation is already folded.
   p.push_back(std::make_unique<ActivationFusionPass>());
@@ -73,6 +78,11 @@ std::vector<std::unique_ptr<Pass>> makePipeline() {
   p.push_back(std::make_unique<TransposeCancelPass>());
   // Transposes the layout pass put on constant inputs fold away.
   p.push_back(std::make_unique<ConstantFoldPass>());
+  // Weights with zeros -> zero-skipping kernels where the cost model says
+  // they save flash and time; after the int8 lowering and the layout pass,
+  // so it sees the final kernels' weights (int8, or float in the model's
+  // layout).
+  p.push_back(std::make_unique<SparseWeightsPass>());
   // Last: drops anything the rewrites (and the int8 lowering) left without
   // readers.
   p.push_back(std::make_unique<DeadCodePass>());

@@ -46,6 +46,9 @@
 #include "int8_softmax.h"
 #include "int8_rnn.h"
 
+// sparse weights (zero-skipping int8 and float conv/gemm)
+#include "sparse.h"
+
 // end of kernel families
 
 #endif

@@ -90,7 +90,30 @@ cmake_host)
   run cmake --build "$D/build" > "$D/build5.log" 2>&1
   grep -q "emlc: compiling" "$D/build5.log" || { cat "$D/build5.log"; fail "a new emlc did not regenerate"; }
 
-  # The pass-through arguments: configure only (PRUNE: this emlc has no --prune yet).
+  # PRUNE and QUANTIZE for real: the digits model pruned (magnitude 0.5) and
+  # quantized at build time; the generated code must use the sparse kernels.
+  P=$D/pruned
+  mkdir -p "$P"
+  cat > "$P/CMakeLists.txt" << CMAKE
+cmake_minimum_required(VERSION 3.20)
+project(pruned LANGUAGES CXX)
+find_package(emlc REQUIRED)
+add_embedded_model(digits_model MODEL $D/model.onnx NAME digits QUANTIZE int8
+                   CALIBRATION $SRC/tests/models/digits_cnn/calib.npy PRUNE magnitude:0.5)
+add_executable(digits_accuracy $EX/cmake_host/main.cpp)
+target_link_libraries(digits_accuracy PRIVATE digits_model)
+target_compile_features(digits_accuracy PRIVATE cxx_std_17)
+target_compile_definitions(digits_accuracy PRIVATE DIGITS_DATA_DIR="$EX/cmake_host/data")
+CMAKE
+  configure -S "$P" -B "$P/build"
+  run cmake --build "$P/build" > "$P/build.log" 2>&1 || { cat "$P/build.log"; fail "build with PRUNE"; }
+  tr '\n' ' ' < "$P/build/digits_model_emlc.flags" | grep -q -- "--prune magnitude:0.5" || fail "PRUNE was not passed on"
+  grep -q "qgemm_sparse" "$P/build/digits_model_emlc/digits.cpp" || fail "PRUNE magnitude:0.5 gave no sparse kernels"
+  run "$P/build/digits_accuracy" | tee "$P/run.txt"
+  grep -q "test-set accuracy" "$P/run.txt" || fail "the pruned digits program did not run"
+  pruned_acc=$(sed -n 's/.*test-set accuracy \([0-9]*\/[0-9]*\).*/\1/p' "$P/run.txt")
+
+  # The pass-through arguments: configure only.
   P=$D/args
   mkdir -p "$P"
   cp "$D/model.onnx" "$P/model.onnx"
@@ -118,7 +141,8 @@ CMAKE
   fi
   grep -q "CALIBRATION needs QUANTIZE" "$P/bad.log" || { cat "$P/bad.log"; fail "message for CALIBRATION without QUANTIZE"; }
   echo "PASS: cmake_host (accuracy 358/360, int8 $(grep -o '[0-9]*/360' "$D/run_int8.txt"); regenerated on model touch, new flags and a new emlc; no-op rebuild;" \
-    "QUANTIZE/CALIBRATION/PRUNE/PIPELINE/OPTIONS passed on)"
+    "QUANTIZE/CALIBRATION/PRUNE/PIPELINE/OPTIONS passed on; PRUNE magnitude:0.5 int8 built with sparse kernels," \
+    "accuracy $pruned_acc)"
   ;;
 
 har_host)

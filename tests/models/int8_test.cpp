@@ -16,6 +16,23 @@
 //     QDQ): for every input_K.npy the generated code and the compiler's
 //     evaluation must reproduce output_K.npy (TensorFlow Lite Micro's int8
 //     output) byte for byte.
+//
+//   emlc_int8_test prune MODEL_DIR WORK_DIR --support DIR --calibration FILE --prune SPEC
+//                  --test-data X --test-labels Y --min-saving FRACTION
+//     --prune SPEC --quantize int8 (magnitude pruning, sparse kernels): the
+//     weight bytes must be at least FRACTION below the dense int8 build; the
+//     outputs on every test sample must equal, byte for byte, those of the
+//     same pruned model built without the sparse-weights pass (dense int8
+//     kernels on the same zeroed weights); the generated code (sparse
+//     kernels) must equal the compiler's evaluation on input_0.npy. Prints
+//     the accuracy of float, pruned float and pruned int8.
+//
+//   emlc_int8_test structured MODEL_DIR WORK_DIR --support DIR --prune SPEC
+//                  [--test-data X --test-labels Y] --min-saving FRACTION
+//     Float structured pruning: MACs and weight bytes at least FRACTION
+//     below the unpruned model, the same op histogram (the residual Adds are
+//     still there), the generated code equal to the evaluation on
+//     input_0.npy; prints the accuracy change.
 #include <fmt/format.h>
 
 #include <cmath>
@@ -27,6 +44,8 @@
 
 #include "driver/compile.h"
 #include "eval/evaluator.h"
+#include "prune/prune.h"
+#include "quant/calibration.h"
 #include "quant/measure.h"
 #include "quant/ptq.h"
 #include "support/npy.h"
@@ -209,6 +228,161 @@ int qdq(const std::string& dir, const std::string& work, std::map<std::string, s
   return 0;
 }
 
+Expected<PruneOptions> pruneOpts(std::map<std::string, std::string>& a) {
+  EMLC_ASSIGN(PruneOptions po, parsePruneSpecs({a["--prune"]}));
+  if (a.count("--test-data")) {
+    po.test_data = {a["--test-data"]};
+    po.test_labels = a["--test-labels"];
+  }
+  return po;
+}
+
+size_t sparseNodes(const Graph& g) {
+  size_t n = 0;
+  for (const Node& x : g.nodes) n += x.domain == "emlc" && x.op_type.size() > 6 && x.op_type.substr(x.op_type.size() - 6) == "Sparse";
+  return n;
+}
+
+void printAccuracy(const char* what, const Accuracy& acc, const char* a, const char* b) {
+  if (acc.measured)
+    std::printf("  %s: %s %s %.4f, %s %.4f (%+.2f points), agreement %.4f, %zu samples\n", what, acc.metric.c_str(), a,
+                acc.float_value, b, acc.int8_value, 100.0 * (acc.int8_value - acc.float_value), acc.agreement,
+                acc.samples);
+}
+
+int pruneInt8(const std::string& dir, const std::string& work, std::map<std::string, std::string> a) {
+  const std::string name = fs::path(dir).filename().string();
+  QuantOptions q;
+  q.mode = "int8";
+  q.calibration = {a["--calibration"]};
+  q.test_data = {a["--test-data"]};
+  q.test_labels = a["--test-labels"];
+  auto po = pruneOpts(a);
+  if (!po) return fail(name + ": " + po.error().message);
+  CompileOptions dense;
+  dense.model_path = dir + "/model.onnx";
+  dense.name = name;
+  dense.passes.quant = &q;
+  auto c0 = compileModel(dense);
+  if (!c0) return fail(name + ": dense int8 compile: " + c0.error().message);
+  CompileOptions sparse = dense;
+  sparse.passes.prune = &po.value();
+  auto c1 = compileModel(sparse);
+  if (!c1) return fail(name + ": pruned int8 compile: " + c1.error().message);
+  CompileOptions zeroed = sparse;
+  zeroed.passes.disabled = {"sparse-weights"};
+  auto c2 = compileModel(zeroed);
+  if (!c2) return fail(name + ": pruned int8 compile without sparse-weights: " + c2.error().message);
+  const Graph& gs = c1->model.graph;
+  const Graph& gz = c2->model.graph;
+  if (sparseNodes(gs) == 0) return fail(name + ": no layer went sparse");
+  if (sparseNodes(gz) != 0) return fail(name + ": sparse layers with the pass disabled");
+
+  const int64_t wd = modelStats(c0->model.graph).weight_bytes, ws = modelStats(gs).weight_bytes,
+                wz = modelStats(gz).weight_bytes;
+  const double saving = 1.0 - static_cast<double>(ws) / static_cast<double>(wd);
+  std::printf("%s: int8 weight bytes dense %lld, pruned+dense kernels %lld, pruned+sparse %lld (%.1f%% below dense; "
+              "%zu sparse layers); arena %zu -> %zu B\n",
+              name.c_str(), static_cast<long long>(wd), static_cast<long long>(wz), static_cast<long long>(ws),
+              100.0 * saving, sparseNodes(gs), c0->plan.arena_size, c1->plan.arena_size);
+  printAccuracy("float: unpruned vs pruned", c1->model.prune.accuracy, "unpruned", "pruned");
+  printAccuracy("dense int8", c0->model.quant.accuracy, "float", "int8");
+  printAccuracy("pruned int8", c1->model.quant.accuracy, "pruned float", "pruned int8");
+  if (saving < std::atof(a["--min-saving"].c_str())) return fail(name + ": weight saving below " + a["--min-saving"]);
+
+  // Sparse kernels == dense kernels on the same zeroed weights, every test sample.
+  TensorType ft = gs.t(gs.inputs[0]).type;
+  ft.dtype = DType::F32;
+  ft.quant = QuantParams{};
+  auto test = SampleReader::open(a["--test-data"], ft);
+  if (!test) return fail(name + ": " + test.error().message);
+  size_t n = 0;
+  for (; n < test->size(); ++n) {
+    auto x = test->next();
+    if (!x) return fail(name + ": " + x.error().message);
+    auto xs = toInputType(*x, gs.t(gs.inputs[0]).type);
+    auto xz = toInputType(*x, gz.t(gz.inputs[0]).type);
+    if (!xs || !xz) return fail(name + ": cannot quantize a test sample");
+    auto ys = runGraph(gs, {*xs});
+    auto yz = runGraph(gz, {*xz});
+    if (!ys || !yz) return fail(name + ": evaluation failed");
+    for (size_t k = 0; k < ys->size(); ++k)
+      if (auto d = firstDifference((*ys)[k].data, (*yz)[k].data); !d.empty())
+        return fail(fmt::format("{}: sample {}: sparse output {} differs from dense on the same weights: {}", name, n,
+                                k, d));
+  }
+  std::printf("  sparse == dense int8 kernels on the same zeroed weights: %zu test samples, byte for byte\n", n);
+
+  const std::string exe = build(*c1, work, a["--support"]);
+  if (exe.empty()) return fail(name + ": the generated sparse code does not build");
+  auto input = readNpy(dir + "/input_0.npy");
+  if (!input) return fail(name + ": " + input.error().message);
+  input->type.shape = ft.shape;
+  auto qin = toInputType(*input, gs.t(gs.inputs[0]).type);
+  if (!qin) return fail(name + ": " + qin.error().message);
+  auto ev = runGraph(gs, {*qin});
+  if (!ev) return fail(name + ": evaluation: " + ev.error().message);
+  auto gen = runGenerated(exe, work, {qin->data}, gs.outputs.size(), false);
+  if (!gen) return fail(name + ": " + gen.error().message);
+  for (size_t k = 0; k < gs.outputs.size(); ++k)
+    if (auto d = firstDifference((*gen)[k], (*ev)[k].data); !d.empty())
+      return fail(fmt::format("{}: generated sparse code output {} differs from emlc's evaluation: {}", name, k, d));
+  std::printf("  generated sparse code == emlc evaluation\nPASS %s\n", name.c_str());
+  return 0;
+}
+
+int structured(const std::string& dir, const std::string& work, std::map<std::string, std::string> a) {
+  const std::string name = fs::path(dir).filename().string();
+  auto po = pruneOpts(a);
+  if (!po) return fail(name + ": " + po.error().message);
+  CompileOptions dense;
+  dense.model_path = dir + "/model.onnx";
+  dense.name = name;
+  auto c0 = compileModel(dense);
+  if (!c0) return fail(name + ": compile: " + c0.error().message);
+  CompileOptions pr = dense;
+  pr.passes.prune = &po.value();
+  auto c1 = compileModel(pr);
+  if (!c1) return fail(name + ": pruned compile: " + c1.error().message);
+  const ModelStats s0 = modelStats(c0->model.graph), s1 = modelStats(c1->model.graph);
+  const double mac = 1.0 - static_cast<double>(s1.macs) / static_cast<double>(s0.macs);
+  const double wb = 1.0 - static_cast<double>(s1.weight_bytes) / static_cast<double>(s0.weight_bytes);
+  std::printf("%s: MACs %lld -> %lld (%.1f%% fewer), weight bytes %lld -> %lld (%.1f%% fewer), arena %zu -> %zu B\n",
+              name.c_str(), static_cast<long long>(s0.macs), static_cast<long long>(s1.macs), 100 * mac,
+              static_cast<long long>(s0.weight_bytes), static_cast<long long>(s1.weight_bytes), 100 * wb,
+              c0->plan.arena_size, c1->plan.arena_size);
+  for (const LayerPrune& l : c1->model.prune.layers)
+    std::printf("  %-16s %-36s channels %lld -> %lld\n", l.node.c_str(), l.how.c_str(),
+                static_cast<long long>(l.channels_before), static_cast<long long>(l.channels_after));
+  printAccuracy("float: unpruned vs pruned", c1->model.prune.accuracy, "unpruned", "pruned");
+  if (s0.op_histogram != s1.op_histogram) return fail(name + ": the pruned graph has other ops");
+  const double need = std::atof(a["--min-saving"].c_str());
+  if (mac < need || wb < need) return fail(name + ": MAC or weight saving below " + a["--min-saving"]);
+  const Graph& g = c1->model.graph;
+  const std::string exe = build(*c1, work, a["--support"]);
+  if (exe.empty()) return fail(name + ": the generated code does not build");
+  auto input = readNpy(dir + "/input_0.npy");
+  if (!input) return fail(name + ": " + input.error().message);
+  input->type.shape = g.t(g.inputs[0]).type.shape;
+  auto ev = runGraph(g, {*input});
+  if (!ev) return fail(name + ": evaluation: " + ev.error().message);
+  auto gen = runGenerated(exe, work, {input->data}, g.outputs.size(), true);
+  if (!gen) return fail(name + ": " + gen.error().message);
+  for (size_t k = 0; k < g.outputs.size(); ++k) {
+    const std::vector<uint8_t>& want = (*ev)[k].data;
+    if ((*gen)[k].size() != want.size()) return fail(name + ": output size differs");
+    for (size_t i = 0; i < want.size() / 4; ++i) {
+      float x, y;
+      std::memcpy(&x, want.data() + 4 * i, 4);
+      std::memcpy(&y, (*gen)[k].data() + 4 * i, 4);
+      if (std::fabs(x - y) > 1e-5f * (1.0f + std::fabs(x)))
+        return fail(fmt::format("{}: generated output {}[{}] {} vs evaluation {}", name, k, i, y, x));
+    }
+  }
+  std::printf("  generated code == emlc evaluation\nPASS %s\n", name.c_str());
+  return 0;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -224,6 +398,8 @@ int main(int argc, char** argv) {
   a["--support"] = fs::absolute(a["--support"]).string();
   if (mode == "ptq") return ptq(dir, work, a);
   if (mode == "qdq") return qdq(dir, work, a);
+  if (mode == "prune") return pruneInt8(dir, work, a);
+  if (mode == "structured") return structured(dir, work, a);
   std::fprintf(stderr, "unknown mode %s\n", mode.c_str());
   return 2;
 }
