@@ -173,12 +173,17 @@ struct PassFlags {
   std::vector<std::string> disabled;
   std::string dumpAfter;
   std::string optimize = "speed";
+  std::string target = "generic";
   bool report = false;
   PassOptions options() const {
     PassOptions o;
     o.disabled = disabled;
     o.dump_after = dumpAfter;
     o.optimize = optimize == "size" ? PassOptions::Optimize::Size : PassOptions::Optimize::Speed;
+    o.target = target == "cortex-m4"    ? PassOptions::Target::CortexM4
+               : target == "cortex-m7"  ? PassOptions::Target::CortexM7
+               : target == "cortex-m33" ? PassOptions::Target::CortexM33
+                                        : PassOptions::Target::Generic;
     return o;
   }
 };
@@ -369,6 +374,10 @@ int realMain(int argc, char** argv) {
                     "speed (default): channels-last kernels, packed weights, compile-time tile sizes; "
                     "size: the generic kernels in the model's layout (less flash)")
         ->check(CLI::IsMember({"speed", "size"}));
+    cmd->add_option("--target", pf.target,
+                    "generic (default): portable kernels; cortex-m4|cortex-m7|cortex-m33: int8 kernels with the "
+                    "DSP extension's instructions (build with the matching -mcpu)")
+        ->check(CLI::IsMember({"generic", "cortex-m4", "cortex-m7", "cortex-m33"}));
   };
 
   CLI::App* compile = app.add_subcommand("compile", "Compile MODEL.onnx into a folder of C++ sources");
