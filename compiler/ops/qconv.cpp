@@ -164,7 +164,7 @@ bool dspConv(const Node& n, const Graph& g, const rt::ConvParams& geo, const QSp
 }
 int64_t dspConvK(const rt::ConvParams& geo) { return int64_t{geo.in_channels} * geo.kernel[1] * geo.kernel[2]; }
 size_t dspConvScratch(const rt::ConvParams& geo) {
-  if (geo.group != 1) return static_cast<size_t>(3 * rt::dsp_dw_row(geo)) * sizeof(int16_t);
+  if (geo.group != 1) return static_cast<size_t>(rt::dsp_dw_scratch(geo)) * sizeof(int16_t);
   return static_cast<size_t>(2 * rt::dsp_k8(static_cast<int32_t>(dspConvK(geo)))) * sizeof(int16_t);
 }
 

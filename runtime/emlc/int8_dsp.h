@@ -100,8 +100,33 @@ inline int32_t requantize(int32_t x, int32_t multiplier, int32_t shift) {
   return rounding_divide_by_pot(static_cast<int32_t>(ab >> 31), right);
 }
 
+// One output channel's requantisation with everything it needs in
+// registers: requantize() then + output offset and the clamp, with the
+// rounding division's mask and threshold precomputed (a right shift of 0
+// has mask 0, which leaves the value as it is).
+struct Requant {
+  int32_t multiplier, left, right, mask, half, offset, lo, hi;
+  Requant(int32_t mult, int32_t shift, const QuantConvParams& q)
+      : multiplier(mult),
+        left(shift > 0 ? shift : 0),
+        right(shift > 0 ? 0 : -shift),
+        mask(static_cast<int32_t>((int64_t{1} << right) - 1)),
+        half(mask >> 1),
+        offset(q.output_offset),
+        lo(q.act_min),
+        hi(q.act_max) {}
+  int8_t operator()(int32_t acc) const {
+    const int64_t ab = static_cast<int64_t>(shift_left_wrapping(acc, left)) * multiplier + (int64_t{1} << 30);
+    const int32_t h = static_cast<int32_t>(ab >> 31);
+    // rounding_divide_by_pot(h, right): ties away from zero.
+    const int32_t threshold = half + static_cast<int32_t>(static_cast<uint32_t>(h) >> 31);
+    const int32_t v = (h >> right) + ((h & mask) > threshold ? 1 : 0) + offset;
+    return static_cast<int8_t>(v < lo ? lo : (v > hi ? hi : v));
+  }
+};
+
 inline int8_t requantize_store(int32_t acc, int32_t multiplier, int32_t shift, const QuantConvParams& q) {
-  return static_cast<int8_t>(clamp_i32(requantize(acc, multiplier, shift) + q.output_offset, q.act_min, q.act_max));
+  return Requant(multiplier, shift, q)(acc);
 }
 
 // acc += the dot product of one group of four packed weights (word v) with
@@ -110,11 +135,15 @@ inline int32_t mac4(int32_t v, int32_t x01, int32_t x23, int32_t acc) {
   return smlad(sxtb16_hi(v), x23, smlad(sxtb16(v), x01, acc));
 }
 
-// Output channels [m0, M) against one column; outputs y[m * ystride]. m0 is
-// even (a pair boundary) or M - 1.
-inline void dot1(const int16_t* col, int32_t k8, const int8_t* w, int32_t m0, int32_t M, const int32_t* bias,
-                 const int32_t* mult, const int32_t* shift, const QuantConvParams& q, int8_t* y, int32_t ystride) {
+// Output channels [m0, M) against one column whose groups of four values
+// are gstep int16 apart (4: contiguous; 8: one of two interleaved columns);
+// outputs y[m * ystride]. m0 is even (a pair boundary) or M - 1.
+template <int32_t gstep>
+inline void dot1(const int16_t* col, int32_t k8, const int8_t* w, int32_t m0, int32_t M,
+                 const int32_t* bias, const int32_t* mult, const int32_t* shift, const QuantConvParams& q, int8_t* y,
+                 int32_t ystride) {
   const int32_t pairs_end = M / 2 * 2;
+  const int16_t* const xend = col + k8 / 4 * gstep;
   int32_t m = m0;
   for (; m + 4 <= pairs_end; m += 4) {  // two pairs: four channels
     const int8_t* p0 = w + m * k8;
@@ -122,9 +151,9 @@ inline void dot1(const int16_t* col, int32_t k8, const int8_t* w, int32_t m0, in
     int32_t a0 = bias ? bias[m] : 0, a1 = bias ? bias[m + 1] : 0;
     int32_t a2 = bias ? bias[m + 2] : 0, a3 = bias ? bias[m + 3] : 0;
     const int16_t* x = col;
-    for (int32_t k = 0; k < k8; k += 4) {
+    while (x != xend) {
       const int32_t x01 = load32a(x), x23 = load32a(x + 2);
-      x += 4;
+      x += gstep;
       a0 = mac4(load32a(p0), x01, x23, a0);
       a1 = mac4(load32a(p0 + 4), x01, x23, a1);
       a2 = mac4(load32a(p1), x01, x23, a2);
@@ -141,9 +170,9 @@ inline void dot1(const int16_t* col, int32_t k8, const int8_t* w, int32_t m0, in
     const int8_t* p0 = w + m * k8;
     int32_t a0 = bias ? bias[m] : 0, a1 = bias ? bias[m + 1] : 0;
     const int16_t* x = col;
-    for (int32_t k = 0; k < k8; k += 4) {
+    while (x != xend) {
       const int32_t x01 = load32a(x), x23 = load32a(x + 2);
-      x += 4;
+      x += gstep;
       a0 = mac4(load32a(p0), x01, x23, a0);
       a1 = mac4(load32a(p0 + 4), x01, x23, a1);
       p0 += 8;
@@ -154,85 +183,118 @@ inline void dot1(const int16_t* col, int32_t k8, const int8_t* w, int32_t m0, in
   if (m < M) {  // the odd last channel: its own row
     const int8_t* p0 = w + m * k8;
     int32_t a0 = bias ? bias[m] : 0;
-    for (int32_t k = 0; k < k8; k += 4) a0 = mac4(load32a(p0 + k), load32a(col + k), load32a(col + k + 2), a0);
+    const int16_t* x = col;
+    for (int32_t k = 0; k < k8; k += 4, x += gstep) a0 = mac4(load32a(p0 + k), load32a(x), load32a(x + 2), a0);
     y[m * ystride] = requantize_store(a0, mult[m], shift[m], q);
   }
 }
 
-// All M output channels against two columns: outputs y0[m * ystride] and
-// y1[m * ystride]. Two channels x two columns x eight k per inner loop: the
-// weights' unpacking is shared by both columns, each column load by both
-// channels.
-inline void dot2(const int16_t* c0, const int16_t* c1, int32_t k8, const int8_t* w, int32_t M, const int32_t* bias,
+// All M output channels against two interleaved columns (groups of four
+// values alternate: column 0's k..k+3, column 1's k..k+3, ...): outputs
+// y0[m * ystride] and y1[m * ystride]. Two channels x two columns per inner
+// loop, three pointers: the weights' unpacking is shared by both columns,
+// each column load by both channels.
+inline void dot2(const int16_t* cols, int32_t k8, const int8_t* w, int32_t M, const int32_t* bias,
                  const int32_t* mult, const int32_t* shift, const QuantConvParams& q, int8_t* y0, int8_t* y1,
                  int32_t ystride) {
   int32_t m = 0;
+  const int16_t* const xend = cols + 2 * k8;
   for (; m + 2 <= M; m += 2) {
     const int8_t* wp = w + m * k8;
-    const int16_t* x0 = c0;
-    const int16_t* x1 = c1;
+    const int16_t* x = cols;
     const int32_t b0 = bias ? bias[m] : 0, b1 = bias ? bias[m + 1] : 0;
     int32_t a00 = b0, a01 = b0, a10 = b1, a11 = b1;  // a<channel><column>
-    // Fourteen live values (four sums, four weight pairs, two column
-    // words, four pointers): what the core's registers hold without spills.
-    const int16_t* const x0end = c0 + k8;
-    while (x0 != x0end) {
+    while (x != xend) {
       const int32_t v0 = load32a(wp), v1 = load32a(wp + 4);
       wp += 8;
       const int32_t w0lo = sxtb16(v0), w0hi = sxtb16_hi(v0);
       const int32_t w1lo = sxtb16(v1), w1hi = sxtb16_hi(v1);
-      int32_t xlo = load32a(x0), xhi = load32a(x0 + 2);
-      x0 += 4;
+      int32_t xlo = load32a(x), xhi = load32a(x + 2);
       a00 = smlad(w0hi, xhi, smlad(w0lo, xlo, a00));
       a10 = smlad(w1hi, xhi, smlad(w1lo, xlo, a10));
-      xlo = load32a(x1);
-      xhi = load32a(x1 + 2);
-      x1 += 4;
+      xlo = load32a(x + 4);
+      xhi = load32a(x + 6);
+      x += 8;
       a01 = smlad(w0hi, xhi, smlad(w0lo, xlo, a01));
       a11 = smlad(w1hi, xhi, smlad(w1lo, xlo, a11));
     }
-    y0[m * ystride] = requantize_store(a00, mult[m], shift[m], q);
-    y1[m * ystride] = requantize_store(a01, mult[m], shift[m], q);
-    y0[(m + 1) * ystride] = requantize_store(a10, mult[m + 1], shift[m + 1], q);
-    y1[(m + 1) * ystride] = requantize_store(a11, mult[m + 1], shift[m + 1], q);
+    const Requant r0(mult[m], shift[m], q);
+    y0[m * ystride] = r0(a00);
+    y1[m * ystride] = r0(a01);
+    const Requant r1(mult[m + 1], shift[m + 1], q);
+    y0[(m + 1) * ystride] = r1(a10);
+    y1[(m + 1) * ystride] = r1(a11);
   }
   if (m < M) {
-    dot1(c0, k8, w, m, M, bias, mult, shift, q, y0, ystride);
-    dot1(c1, k8, w, m, M, bias, mult, shift, q, y1, ystride);
+    dot1<8>(cols, k8, w, m, M, bias, mult, shift, q, y0, ystride);
+    dot1<8>(cols + 4, k8, w, m, M, bias, mult, shift, q, y1, ystride);
   }
 }
 
+// Writes values to a column whose groups of four are `step` int16 apart.
+template <int32_t step>
+struct ColumnWriter {
+  int16_t* o;
+  int32_t left = 4;
+  void put(int32_t v) {
+    *o++ = static_cast<int16_t>(v);
+    if (step != 4 && --left == 0) {
+      o += step - 4;
+      left = 4;
+    }
+  }
+};
+
 // One output pixel's column of a 2-D convolution (group 1): for k = (c, kh,
 // kw) in W's order, x + input_offset, or 0 where the tap is padding; zero
-// up to k8.
+// up to k8. Groups of four values go `step` int16 apart (see dot1/dot2).
+template <int32_t step>
 inline void gather_column(const ConvParams& p, int32_t input_offset, const int8_t* x, int32_t oh, int32_t ow,
                           int32_t k8, int16_t* col) {
   const int32_t IH = p.in_dims[1], IW = p.in_dims[2];
   const int32_t KH = p.kernel[1], KW = p.kernel[2];
   const int32_t plane = IH * IW;
   const int32_t ih0 = oh * p.strides[1] - p.pads[1], iw0 = ow * p.strides[2] - p.pads[2];
-  int16_t* o = col;
-  if (KH == 1 && KW == 1 && ih0 >= 0 && ih0 < IH && iw0 >= 0 && iw0 < IW) {
+  ColumnWriter<step> o{col};
+  const int32_t DH = p.dilations[1], DW = p.dilations[2];
+  const bool inside = ih0 >= 0 && ih0 + (KH - 1) * DH < IH && iw0 >= 0 && iw0 + (KW - 1) * DW < IW;
+  if (inside && KH == 1 && KW == 1) {
     const int8_t* xp = x + ih0 * IW + iw0;
-    for (int32_t c = 0; c < p.in_channels; ++c) *o++ = static_cast<int16_t>(xp[c * plane] + input_offset);
+    for (int32_t c = 0; c < p.in_channels; ++c) o.put(xp[c * plane] + input_offset);
+  } else if (inside && KH == 3 && KW == 3 && DH == 1 && DW == 1) {
+    const int8_t* xp = x + ih0 * IW + iw0;
+    for (int32_t c = 0; c < p.in_channels; ++c, xp += plane) {
+      for (int32_t kh = 0; kh < 3; ++kh) {
+        const int8_t* xr = xp + kh * IW;
+        o.put(xr[0] + input_offset);
+        o.put(xr[1] + input_offset);
+        o.put(xr[2] + input_offset);
+      }
+    }
+  } else if (inside) {
+    for (int32_t c = 0; c < p.in_channels; ++c) {
+      const int8_t* xc = x + c * plane + ih0 * IW + iw0;
+      for (int32_t kh = 0; kh < KH; ++kh)
+        for (int32_t kw = 0; kw < KW; ++kw) o.put(xc[kh * DH * IW + kw * DW] + input_offset);
+    }
   } else {
     for (int32_t c = 0; c < p.in_channels; ++c) {
       const int8_t* xc = x + c * plane;
       for (int32_t kh = 0; kh < KH; ++kh) {
-        const int32_t ih = ih0 + kh * p.dilations[1];
+        const int32_t ih = ih0 + kh * DH;
         if (ih < 0 || ih >= IH) {
-          for (int32_t kw = 0; kw < KW; ++kw) *o++ = 0;
+          for (int32_t kw = 0; kw < KW; ++kw) o.put(0);
           continue;
         }
         const int8_t* xr = xc + ih * IW;
         for (int32_t kw = 0; kw < KW; ++kw) {
-          const int32_t iw = iw0 + kw * p.dilations[2];
-          *o++ = (iw >= 0 && iw < IW) ? static_cast<int16_t>(xr[iw] + input_offset) : int16_t{0};
+          const int32_t iw = iw0 + kw * DW;
+          o.put((iw >= 0 && iw < IW) ? xr[iw] + input_offset : 0);
         }
       }
     }
   }
-  while (o < col + k8) *o++ = 0;
+  for (int32_t k = p.in_channels * KH * KW; k < k8; ++k) o.put(0);
 }
 
 }  // namespace dsp
@@ -249,20 +311,19 @@ inline void qconv_dsp(const ConvParams& p, const QuantConvParams& q, const int8_
   const int32_t k8 = dsp_k8(p.in_channels * p.kernel[1] * p.kernel[2]);
   const int32_t OH = p.out_dims[1], OW = p.out_dims[2];
   const int32_t P = OH * OW;
-  int16_t* c0 = scratch;
-  int16_t* c1 = scratch + k8;
+  // scratch: two interleaved columns
   for (int32_t n = 0; n < p.batch; ++n) {
     const int8_t* xn = x + n * p.in_channels * p.in_dims[1] * p.in_dims[2];
     int8_t* yn = y + n * p.out_channels * P;
     int32_t pix = 0;
     for (; pix + 2 <= P; pix += 2) {
-      dsp::gather_column(p, q.input_offset, xn, pix / OW, pix % OW, k8, c0);
-      dsp::gather_column(p, q.input_offset, xn, (pix + 1) / OW, (pix + 1) % OW, k8, c1);
-      dsp::dot2(c0, c1, k8, w_packed, p.out_channels, bias, multiplier, shift, q, yn + pix, yn + pix + 1, P);
+      dsp::gather_column<8>(p, q.input_offset, xn, pix / OW, pix % OW, k8, scratch);
+      dsp::gather_column<8>(p, q.input_offset, xn, (pix + 1) / OW, (pix + 1) % OW, k8, scratch + 4);
+      dsp::dot2(scratch, k8, w_packed, p.out_channels, bias, multiplier, shift, q, yn + pix, yn + pix + 1, P);
     }
     if (pix < P) {
-      dsp::gather_column(p, q.input_offset, xn, pix / OW, pix % OW, k8, c0);
-      dsp::dot1(c0, k8, w_packed, 0, p.out_channels, bias, multiplier, shift, q, yn + pix, P);
+      dsp::gather_column<4>(p, q.input_offset, xn, pix / OW, pix % OW, k8, scratch);
+      dsp::dot1<4>(scratch, k8, w_packed, 0, p.out_channels, bias, multiplier, shift, q, yn + pix, P);
     }
   }
 }
@@ -273,79 +334,90 @@ inline void qgemm_dsp(const QuantGemmParams& p, const QuantConvParams& q, const 
                       const int32_t* bias, const int32_t* multiplier, const int32_t* shift, int8_t* y,
                       int16_t* scratch) {
   const int32_t k8 = dsp_k8(p.K);
-  int16_t* rows[2] = {scratch, p.M >= 2 ? scratch + k8 : scratch};  // scratch holds min(M, 2) rows
-  int32_t i = 0;
-  for (; i < p.M; i += 2) {
-    const int32_t nr = p.M - i >= 2 ? 2 : 1;
+  for (int32_t i = 0; i < p.M; i += 2) {
+    const int32_t nr = p.M - i >= 2 ? 2 : 1;  // two rows interleaved, or one contiguous
     for (int32_t r = 0; r < nr; ++r) {
       const int8_t* ar = a + (i + r) * p.K;
-      int16_t* o = rows[r];
-      for (int32_t k = 0; k < p.K; ++k) o[k] = static_cast<int16_t>(ar[k] + q.input_offset);
-      for (int32_t k = p.K; k < k8; ++k) o[k] = 0;
+      if (nr == 2) {
+        dsp::ColumnWriter<8> o{scratch + 4 * r};
+        for (int32_t k = 0; k < p.K; ++k) o.put(ar[k] + q.input_offset);
+        for (int32_t k = p.K; k < k8; ++k) o.put(0);
+      } else {
+        for (int32_t k = 0; k < p.K; ++k) scratch[k] = static_cast<int16_t>(ar[k] + q.input_offset);
+        for (int32_t k = p.K; k < k8; ++k) scratch[k] = 0;
+      }
     }
     if (nr == 2)
-      dsp::dot2(rows[0], rows[1], k8, b_packed, p.N, bias, multiplier, shift, q, y + i * p.N, y + (i + 1) * p.N, 1);
+      dsp::dot2(scratch, k8, b_packed, p.N, bias, multiplier, shift, q, y + i * p.N, y + (i + 1) * p.N, 1);
     else
-      dsp::dot1(rows[0], k8, b_packed, 0, p.N, bias, multiplier, shift, q, y + i * p.N, 1);
+      dsp::dot1<4>(scratch, k8, b_packed, 0, p.N, bias, multiplier, shift, q, y + i * p.N, 1);
   }
 }
 
 // Depthwise 3x3 convolution (group == in_channels == out_channels, kernel
 // 3x3, dilation 1, any stride and padding, 2-D) of int8 tensors.
 // w_packed: per channel and kernel row, the words (w0, w1) as int16 pairs
-// and w2 (6 int32 per channel). scratch: 3 rows of dsp_dw_row(p) int16,
-// input rows with the offset added and zeros where the taps read padding,
-// kept in a ring (row ih in slot ih % 3) so each input row is expanded
-// once per channel.
+// and w2 (6 int32 per channel). scratch: dsp_dw_scratch(p) int16 holding a
+// block of input rows of one channel with the offset added and zero columns
+// where the taps read padding, for dsp_dw_block(p) output rows at a time.
+constexpr int32_t kDwScratchBytes = 1024;  // block buffer budget (at least three rows)
+constexpr int32_t kDwRun = 32;             // outputs summed before requantising them
 inline int32_t dsp_dw_row(const ConvParams& p) { return (p.out_dims[2] - 1) * p.strides[2] + 3; }
+inline int32_t dsp_dw_block(const ConvParams& p) {
+  const int32_t rows = kDwScratchBytes / (2 * dsp_dw_row(p));
+  const int32_t r = rows < 3 ? 1 : (rows - 3) / p.strides[1] + 1;
+  return r < p.out_dims[1] ? r : p.out_dims[1];
+}
+inline int32_t dsp_dw_scratch(const ConvParams& p) { return ((dsp_dw_block(p) - 1) * p.strides[1] + 3) * dsp_dw_row(p); }
 
 inline void qdepthwise3x3_dsp(const ConvParams& p, const QuantConvParams& q, const int8_t* x, const int32_t* w_packed,
                               const int32_t* bias, const int32_t* multiplier, const int32_t* shift, int8_t* y,
                               int16_t* scratch) {
   const int32_t IH = p.in_dims[1], IW = p.in_dims[2], OH = p.out_dims[1], OW = p.out_dims[2];
   const int32_t SH = p.strides[1], SW = p.strides[2], PH = p.pads[1], PW = p.pads[2];
-  const int32_t wp = dsp_dw_row(p);
+  const int32_t wp = dsp_dw_row(p), R = dsp_dw_block(p);
   const int32_t C = p.out_channels;
+  const int32_t lo = PW < wp ? PW : wp;            // buffer columns [0, lo): left padding
+  const int32_t hi = IW + PW < wp ? IW + PW : wp;  // [hi, wp): right padding
+  const int32_t total = dsp_dw_scratch(p);
+  for (int32_t j = 0; j < total; ++j) scratch[j] = 0;  // the padding columns stay zero
   for (int32_t n = 0; n < p.batch; ++n) {
     for (int32_t c = 0; c < C; ++c) {
-      const int8_t* xc = x + (n * C + c) * IH * IW;
+      const int8_t* xc = x + (n * C + c) * IH * IW - PW;
       int8_t* yc = y + (n * C + c) * OH * OW;
       const int32_t* wc = w_packed + 6 * c;
-      const int32_t b = bias ? bias[c] : 0, mult = multiplier[c], sh = shift[c];
-      int32_t held[3] = {-1 - IH, -1 - IH, -1 - IH};  // input row in each ring slot (none yet)
-      for (int32_t oh = 0; oh < OH; ++oh) {
-        const int16_t* rows[3];
-        for (int32_t kh = 0; kh < 3; ++kh) {
-          const int32_t ih = oh * SH - PH + kh;
-          const int32_t slot = (ih + 3 * (PH + 1)) % 3;  // ih >= -PH
-          int16_t* r = scratch + slot * wp;
-          rows[kh] = r;
-          if (held[slot] == ih) continue;
-          held[slot] = ih;
+      const int32_t w01a = wc[0], w2a = wc[1], w01b = wc[2], w2b = wc[3], w01c = wc[4], w2c = wc[5];
+      const int32_t b = bias ? bias[c] : 0;
+      const dsp::Requant rq(multiplier[c], shift[c], q);
+      for (int32_t oh0 = 0; oh0 < OH; oh0 += R) {
+        const int32_t rows_out = OH - oh0 < R ? OH - oh0 : R;
+        const int32_t ih0 = oh0 * SH - PH;
+        const int32_t rows_in = (rows_out - 1) * SH + 3;
+        for (int32_t i = 0; i < rows_in; ++i) {
+          int16_t* r = scratch + i * wp;
+          const int32_t ih = ih0 + i;
           if (ih < 0 || ih >= IH) {
-            for (int32_t j = 0; j < wp; ++j) r[j] = 0;
-            continue;
-          }
-          const int8_t* xr = xc + ih * IW;
-          for (int32_t j = 0; j < wp; ++j) {
-            const int32_t iw = j - PW;
-            r[j] = (iw >= 0 && iw < IW) ? static_cast<int16_t>(xr[iw] + q.input_offset) : int16_t{0};
+            for (int32_t j = lo; j < hi; ++j) r[j] = 0;
+          } else {
+            const int8_t* xr = xc + ih * IW;
+            for (int32_t j = lo; j < hi; ++j) r[j] = static_cast<int16_t>(xr[j] + q.input_offset);
           }
         }
-        const int16_t* r0 = rows[0];
-        const int16_t* r1 = rows[1];
-        const int16_t* r2 = rows[2];
-        int8_t* yr = yc + oh * OW;
-        for (int32_t ow = 0; ow < OW; ++ow) {
-          const int32_t j = ow * SW;
-          int32_t acc = b;
-          acc = dsp::smlad(dsp::load32(r0 + j), wc[0], acc);
-          acc += r0[j + 2] * wc[1];
-          acc = dsp::smlad(dsp::load32(r1 + j), wc[2], acc);
-          acc += r1[j + 2] * wc[3];
-          acc = dsp::smlad(dsp::load32(r2 + j), wc[4], acc);
-          acc += r2[j + 2] * wc[5];
-          yr[ow] = dsp::requantize_store(acc, mult, sh, q);
+        for (int32_t o = 0; o < rows_out; ++o) {
+          const int16_t* row = scratch + o * SH * wp;
+          int8_t* yr = yc + (oh0 + o) * OW;
+          for (int32_t ow0 = 0; ow0 < OW; ow0 += kDwRun) {
+            const int32_t run = OW - ow0 < kDwRun ? OW - ow0 : kDwRun;
+            int32_t acc[kDwRun];
+            const int16_t* r0 = row + ow0 * SW;
+            for (int32_t i = 0; i < run; ++i) {
+              int32_t a = dsp::smlad(dsp::load32(r0), w01a, b + r0[2] * w2a);
+              a = dsp::smlad(dsp::load32(r0 + wp), w01b, a + r0[wp + 2] * w2b);
+              acc[i] = dsp::smlad(dsp::load32(r0 + 2 * wp), w01c, a + r0[2 * wp + 2] * w2c);
+              r0 += SW;
+            }
+            for (int32_t i = 0; i < run; ++i) yr[ow0 + i] = rq(acc[i]);
+          }
         }
       }
     }
