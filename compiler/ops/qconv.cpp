@@ -148,6 +148,17 @@ ConstArray<int8_t> packDsp(int64_t rows, int64_t K, At at) {
   return out;
 }
 
+// Requantisation table of the DSP kernels (int8_dsp.h): per channel the
+// multiplier, left shift, right shift and rounding mask.
+ConstArray<int32_t> dspRequant(const std::vector<int32_t>& mult, const std::vector<int32_t>& shift) {
+  ConstArray<int32_t> t;
+  for (size_t c = 0; c < mult.size(); ++c) {
+    const int32_t left = shift[c] > 0 ? shift[c] : 0, right = shift[c] > 0 ? 0 : -shift[c];
+    t.values.insert(t.values.end(), {mult[c], left, right, static_cast<int32_t>((int64_t{1} << right) - 1)});
+  }
+  return t;
+}
+
 bool dspMarked(const Node& n) { return n.attrString(kKernelAttr, "") == kArmDsp; }
 
 // The DSP conv kernel covers int8 X and W with weight zero point 0, group 1,
@@ -181,13 +192,13 @@ Status callQConvDsp(Lowering& l, const rt::ConvParams& geo, const QSpec& s, cons
       packed.values[2 * i + 1] = w[3 * i + 2];
     }
     return l.call("emlc::rt::qdepthwise3x3_dsp", &rt::qdepthwise3x3_dsp, geo, convQuant(s), l.in<int8_t>(s.x),
-                  packed, l.optIn<int32_t>(s.b), ConstArray<int32_t>{mult}, ConstArray<int32_t>{shift},
-                  l.out<int8_t>(0), l.scratch<int16_t>(dspConvScratch(geo) / sizeof(int16_t)));
+                  packed, l.optIn<int32_t>(s.b), dspRequant(mult, shift), l.out<int8_t>(0),
+                  l.scratch<int16_t>(dspConvScratch(geo) / sizeof(int16_t)));
   }
   const int64_t K = dspConvK(geo);
   ConstArray<int8_t> packed = packDsp(geo.out_channels, K, [&](int64_t m, int64_t k) { return w[m * K + k]; });
   return l.call("emlc::rt::qconv_dsp", &rt::qconv_dsp, geo, convQuant(s), l.in<int8_t>(s.x), packed,
-                l.optIn<int32_t>(s.b), ConstArray<int32_t>{mult}, ConstArray<int32_t>{shift}, l.out<int8_t>(0),
+                l.optIn<int32_t>(s.b), dspRequant(mult, shift), l.out<int8_t>(0),
                 l.scratch<int16_t>(dspConvScratch(geo) / sizeof(int16_t)));
 }
 
@@ -341,7 +352,7 @@ Status callQGemm(Lowering& l, const rt::QuantGemmParams& geo, const QSpec& s) {
     ConstArray<int8_t> packed =
         packDsp(N, K, [&](int64_t n, int64_t k) { return geo.b_trans ? b[n * K + k] : b[k * N + n]; });
     return l.call("emlc::rt::qgemm_dsp", &rt::qgemm_dsp, geo, convQuant(s), l.in<int8_t>(s.x), packed,
-                  l.optIn<int32_t>(s.b), ConstArray<int32_t>{mult}, ConstArray<int32_t>{shift}, l.out<int8_t>(0),
+                  l.optIn<int32_t>(s.b), dspRequant(mult, shift), l.out<int8_t>(0),
                   l.scratch<int16_t>(static_cast<size_t>(dspGemmRows(geo) * rt::dsp_k8(geo.K))));
   }
   const rt::QuantConvParams q = convQuant(s);

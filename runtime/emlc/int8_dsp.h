@@ -6,7 +6,7 @@
 // in int8_conv.h (qconv, qgemm) for the cases the compiler sends here (int8
 // activations and weights, weight zero point 0, the reference's
 // requantisation). The sums are the same integers (int32 addition is exact
-// and order-free modulo 2^32, as in the reference), and requantize_dsp is
+// and order-free modulo 2^32, as in the reference), and requant_out is
 // multiply_by_quantized_multiplier for non-negative multipliers.
 //
 // The work is a dot product of an int16 "column" (one output pixel's inputs
@@ -87,46 +87,26 @@ inline int32_t smlad(int32_t a, int32_t b, int32_t acc) {
 }
 #endif
 
-// multiply_by_quantized_multiplier(x, multiplier, shift) for multiplier >= 0.
-// The reference's rounding high multiply, (a*b + nudge) / 2^31 truncated
-// toward zero with nudge 2^30 (a*b >= 0) or 1 - 2^30 (a*b < 0), equals
-// floor((a*b + 2^30) / 2^31) in both cases, an arithmetic shift; its one
-// saturating case needs multiplier == INT32_MIN, which a non-negative
-// multiplier never is.
-inline int32_t requantize(int32_t x, int32_t multiplier, int32_t shift) {
-  const int32_t left = shift > 0 ? shift : 0;
-  const int32_t right = shift > 0 ? 0 : -shift;
-  const int64_t ab = static_cast<int64_t>(shift_left_wrapping(x, left)) * multiplier + (int64_t{1} << 30);
-  return rounding_divide_by_pot(static_cast<int32_t>(ab >> 31), right);
-}
-
-// One output channel's requantisation with everything it needs in
-// registers: requantize() then + output offset and the clamp, with the
-// rounding division's mask and threshold precomputed (a right shift of 0
-// has mask 0, which leaves the value as it is).
-struct Requant {
-  int32_t multiplier, left, right, mask, half, offset, lo, hi;
-  Requant(int32_t mult, int32_t shift, const QuantConvParams& q)
-      : multiplier(mult),
-        left(shift > 0 ? shift : 0),
-        right(shift > 0 ? 0 : -shift),
-        mask(static_cast<int32_t>((int64_t{1} << right) - 1)),
-        half(mask >> 1),
-        offset(q.output_offset),
-        lo(q.act_min),
-        hi(q.act_max) {}
-  int8_t operator()(int32_t acc) const {
-    const int64_t ab = static_cast<int64_t>(shift_left_wrapping(acc, left)) * multiplier + (int64_t{1} << 30);
-    const int32_t h = static_cast<int32_t>(ab >> 31);
-    // rounding_divide_by_pot(h, right): ties away from zero.
-    const int32_t threshold = half + static_cast<int32_t>(static_cast<uint32_t>(h) >> 31);
-    const int32_t v = (h >> right) + ((h & mask) > threshold ? 1 : 0) + offset;
-    return static_cast<int8_t>(v < lo ? lo : (v > hi ? hi : v));
-  }
-};
-
-inline int8_t requantize_store(int32_t acc, int32_t multiplier, int32_t shift, const QuantConvParams& q) {
-  return Requant(multiplier, shift, q)(acc);
+// Requantisation tables: per output channel four int32, the multiplier,
+// the left shift max(shift, 0), the right shift max(-shift, 0) and the
+// rounding division's mask 2^right - 1 (the compiler fills them; a right
+// shift of 0 has mask 0, which leaves the value as it is). requant_out is
+// multiply_by_quantized_multiplier + output offset + clamp, with no
+// per-output branching on the shift's sign. The reference's rounding high
+// multiply, (a*b + nudge) / 2^31 truncated toward zero with nudge 2^30
+// (a*b >= 0) or 1 - 2^30 (a*b < 0), equals floor((a*b + 2^30) / 2^31) in
+// both cases, an arithmetic shift; its one saturating case needs
+// multiplier == INT32_MIN, which a (non-negative) multiplier never is.
+constexpr int32_t kRequantStride = 4;
+inline int8_t requant_out(int32_t acc, const int32_t* r, const QuantConvParams& q) {
+  const int32_t mask = r[3];
+  const int64_t ab = static_cast<int64_t>(shift_left_wrapping(acc, r[1])) * r[0] + (int64_t{1} << 30);
+  const int32_t h = static_cast<int32_t>(ab >> 31);
+  const int32_t threshold = (mask >> 1) + static_cast<int32_t>(static_cast<uint32_t>(h) >> 31);
+  int32_t v = (h >> r[2]) + ((h & mask) > threshold ? 1 : 0) + q.output_offset;
+  v = v < q.act_min ? q.act_min : v;
+  v = v > q.act_max ? q.act_max : v;
+  return static_cast<int8_t>(v);
 }
 
 // acc += the dot product of one group of four packed weights (word v) with
@@ -140,7 +120,7 @@ inline int32_t mac4(int32_t v, int32_t x01, int32_t x23, int32_t acc) {
 // outputs y[m * ystride]. m0 is even (a pair boundary) or M - 1.
 template <int32_t gstep>
 inline void dot1(const int16_t* col, int32_t k8, const int8_t* w, int32_t m0, int32_t M,
-                 const int32_t* bias, const int32_t* mult, const int32_t* shift, const QuantConvParams& q, int8_t* y,
+                 const int32_t* bias, const int32_t* rq, const QuantConvParams& q, int8_t* y,
                  int32_t ystride) {
   const int32_t pairs_end = M / 2 * 2;
   const int16_t* const xend = col + k8 / 4 * gstep;
@@ -161,10 +141,10 @@ inline void dot1(const int16_t* col, int32_t k8, const int8_t* w, int32_t m0, in
       p0 += 8;
       p1 += 8;
     }
-    y[m * ystride] = requantize_store(a0, mult[m], shift[m], q);
-    y[(m + 1) * ystride] = requantize_store(a1, mult[m + 1], shift[m + 1], q);
-    y[(m + 2) * ystride] = requantize_store(a2, mult[m + 2], shift[m + 2], q);
-    y[(m + 3) * ystride] = requantize_store(a3, mult[m + 3], shift[m + 3], q);
+    y[m * ystride] = requant_out(a0, rq + kRequantStride * (m), q);
+    y[(m + 1) * ystride] = requant_out(a1, rq + kRequantStride * (m + 1), q);
+    y[(m + 2) * ystride] = requant_out(a2, rq + kRequantStride * (m + 2), q);
+    y[(m + 3) * ystride] = requant_out(a3, rq + kRequantStride * (m + 3), q);
   }
   for (; m + 2 <= pairs_end; m += 2) {
     const int8_t* p0 = w + m * k8;
@@ -177,15 +157,15 @@ inline void dot1(const int16_t* col, int32_t k8, const int8_t* w, int32_t m0, in
       a1 = mac4(load32a(p0 + 4), x01, x23, a1);
       p0 += 8;
     }
-    y[m * ystride] = requantize_store(a0, mult[m], shift[m], q);
-    y[(m + 1) * ystride] = requantize_store(a1, mult[m + 1], shift[m + 1], q);
+    y[m * ystride] = requant_out(a0, rq + kRequantStride * (m), q);
+    y[(m + 1) * ystride] = requant_out(a1, rq + kRequantStride * (m + 1), q);
   }
   if (m < M) {  // the odd last channel: its own row
     const int8_t* p0 = w + m * k8;
     int32_t a0 = bias ? bias[m] : 0;
     const int16_t* x = col;
     for (int32_t k = 0; k < k8; k += 4, x += gstep) a0 = mac4(load32a(p0 + k), load32a(x), load32a(x + 2), a0);
-    y[m * ystride] = requantize_store(a0, mult[m], shift[m], q);
+    y[m * ystride] = requant_out(a0, rq + kRequantStride * (m), q);
   }
 }
 
@@ -195,7 +175,7 @@ inline void dot1(const int16_t* col, int32_t k8, const int8_t* w, int32_t m0, in
 // loop, three pointers: the weights' unpacking is shared by both columns,
 // each column load by both channels.
 inline void dot2(const int16_t* cols, int32_t k8, const int8_t* w, int32_t M, const int32_t* bias,
-                 const int32_t* mult, const int32_t* shift, const QuantConvParams& q, int8_t* y0, int8_t* y1,
+                 const int32_t* rq, const QuantConvParams& q, int8_t* y0, int8_t* y1,
                  int32_t ystride) {
   int32_t m = 0;
   const int16_t* const xend = cols + 2 * k8;
@@ -218,16 +198,15 @@ inline void dot2(const int16_t* cols, int32_t k8, const int8_t* w, int32_t M, co
       a01 = smlad(w0hi, xhi, smlad(w0lo, xlo, a01));
       a11 = smlad(w1hi, xhi, smlad(w1lo, xlo, a11));
     }
-    const Requant r0(mult[m], shift[m], q);
-    y0[m * ystride] = r0(a00);
-    y1[m * ystride] = r0(a01);
-    const Requant r1(mult[m + 1], shift[m + 1], q);
-    y0[(m + 1) * ystride] = r1(a10);
-    y1[(m + 1) * ystride] = r1(a11);
+    const int32_t* r = rq + kRequantStride * m;
+    y0[m * ystride] = requant_out(a00, r, q);
+    y1[m * ystride] = requant_out(a01, r, q);
+    y0[(m + 1) * ystride] = requant_out(a10, r + kRequantStride, q);
+    y1[(m + 1) * ystride] = requant_out(a11, r + kRequantStride, q);
   }
   if (m < M) {
-    dot1<8>(cols, k8, w, m, M, bias, mult, shift, q, y0, ystride);
-    dot1<8>(cols + 4, k8, w, m, M, bias, mult, shift, q, y1, ystride);
+    dot1<8>(cols, k8, w, m, M, bias, rq, q, y0, ystride);
+    dot1<8>(cols + 4, k8, w, m, M, bias, rq, q, y1, ystride);
   }
 }
 
@@ -260,7 +239,16 @@ inline void gather_column(const ConvParams& p, int32_t input_offset, const int8_
   const bool inside = ih0 >= 0 && ih0 + (KH - 1) * DH < IH && iw0 >= 0 && iw0 + (KW - 1) * DW < IW;
   if (inside && KH == 1 && KW == 1) {
     const int8_t* xp = x + ih0 * IW + iw0;
-    for (int32_t c = 0; c < p.in_channels; ++c) o.put(xp[c * plane] + input_offset);
+    int32_t c = 0;
+    for (; c + 4 <= p.in_channels; c += 4) {  // a whole group per step
+      o.o[0] = static_cast<int16_t>(xp[0] + input_offset);
+      o.o[1] = static_cast<int16_t>(xp[plane] + input_offset);
+      o.o[2] = static_cast<int16_t>(xp[2 * plane] + input_offset);
+      o.o[3] = static_cast<int16_t>(xp[3 * plane] + input_offset);
+      o.o += step;
+      xp += 4 * plane;
+    }
+    for (; c < p.in_channels; ++c, xp += plane) o.put(xp[0] + input_offset);
   } else if (inside && KH == 3 && KW == 3 && DH == 1 && DW == 1) {
     const int8_t* xp = x + ih0 * IW + iw0;
     for (int32_t c = 0; c < p.in_channels; ++c, xp += plane) {
@@ -306,7 +294,7 @@ constexpr int32_t dsp_k8(int32_t k) { return (k + 7) / 8 * 8; }
 // tensors: w_packed holds out_channels rows (pack order at the top) of
 // K = in_channels * KH * KW; scratch holds 2 * dsp_k8(K) int16.
 inline void qconv_dsp(const ConvParams& p, const QuantConvParams& q, const int8_t* x, const int8_t* w_packed,
-                      const int32_t* bias, const int32_t* multiplier, const int32_t* shift, int8_t* y,
+                      const int32_t* bias, const int32_t* requant, int8_t* y,
                       int16_t* scratch) {
   const int32_t k8 = dsp_k8(p.in_channels * p.kernel[1] * p.kernel[2]);
   const int32_t OH = p.out_dims[1], OW = p.out_dims[2];
@@ -319,11 +307,11 @@ inline void qconv_dsp(const ConvParams& p, const QuantConvParams& q, const int8_
     for (; pix + 2 <= P; pix += 2) {
       dsp::gather_column<8>(p, q.input_offset, xn, pix / OW, pix % OW, k8, scratch);
       dsp::gather_column<8>(p, q.input_offset, xn, (pix + 1) / OW, (pix + 1) % OW, k8, scratch + 4);
-      dsp::dot2(scratch, k8, w_packed, p.out_channels, bias, multiplier, shift, q, yn + pix, yn + pix + 1, P);
+      dsp::dot2(scratch, k8, w_packed, p.out_channels, bias, requant, q, yn + pix, yn + pix + 1, P);
     }
     if (pix < P) {
       dsp::gather_column<4>(p, q.input_offset, xn, pix / OW, pix % OW, k8, scratch);
-      dsp::dot1<4>(scratch, k8, w_packed, 0, p.out_channels, bias, multiplier, shift, q, yn + pix, P);
+      dsp::dot1<4>(scratch, k8, w_packed, 0, p.out_channels, bias, requant, q, yn + pix, P);
     }
   }
 }
@@ -331,7 +319,7 @@ inline void qconv_dsp(const ConvParams& p, const QuantConvParams& q, const int8_
 // qgemm of int8 tensors, one product (batch 1): B packed as N rows of K
 // (pack order at the top); scratch holds 2 * dsp_k8(K) int16.
 inline void qgemm_dsp(const QuantGemmParams& p, const QuantConvParams& q, const int8_t* a, const int8_t* b_packed,
-                      const int32_t* bias, const int32_t* multiplier, const int32_t* shift, int8_t* y,
+                      const int32_t* bias, const int32_t* requant, int8_t* y,
                       int16_t* scratch) {
   const int32_t k8 = dsp_k8(p.K);
   for (int32_t i = 0; i < p.M; i += 2) {
@@ -348,9 +336,9 @@ inline void qgemm_dsp(const QuantGemmParams& p, const QuantConvParams& q, const 
       }
     }
     if (nr == 2)
-      dsp::dot2(scratch, k8, b_packed, p.N, bias, multiplier, shift, q, y + i * p.N, y + (i + 1) * p.N, 1);
+      dsp::dot2(scratch, k8, b_packed, p.N, bias, requant, q, y + i * p.N, y + (i + 1) * p.N, 1);
     else
-      dsp::dot1<4>(scratch, k8, b_packed, 0, p.N, bias, multiplier, shift, q, y + i * p.N, 1);
+      dsp::dot1<4>(scratch, k8, b_packed, 0, p.N, bias, requant, q, y + i * p.N, 1);
   }
 }
 
@@ -371,7 +359,7 @@ inline int32_t dsp_dw_block(const ConvParams& p) {
 inline int32_t dsp_dw_scratch(const ConvParams& p) { return ((dsp_dw_block(p) - 1) * p.strides[1] + 3) * dsp_dw_row(p); }
 
 inline void qdepthwise3x3_dsp(const ConvParams& p, const QuantConvParams& q, const int8_t* x, const int32_t* w_packed,
-                              const int32_t* bias, const int32_t* multiplier, const int32_t* shift, int8_t* y,
+                              const int32_t* bias, const int32_t* requant, int8_t* y,
                               int16_t* scratch) {
   const int32_t IH = p.in_dims[1], IW = p.in_dims[2], OH = p.out_dims[1], OW = p.out_dims[2];
   const int32_t SH = p.strides[1], SW = p.strides[2], PH = p.pads[1], PW = p.pads[2];
@@ -388,7 +376,7 @@ inline void qdepthwise3x3_dsp(const ConvParams& p, const QuantConvParams& q, con
       const int32_t* wc = w_packed + 6 * c;
       const int32_t w01a = wc[0], w2a = wc[1], w01b = wc[2], w2b = wc[3], w01c = wc[4], w2c = wc[5];
       const int32_t b = bias ? bias[c] : 0;
-      const dsp::Requant rq(multiplier[c], shift[c], q);
+      const int32_t* rq = requant + dsp::kRequantStride * c;
       for (int32_t oh0 = 0; oh0 < OH; oh0 += R) {
         const int32_t rows_out = OH - oh0 < R ? OH - oh0 : R;
         const int32_t ih0 = oh0 * SH - PH;
@@ -416,7 +404,7 @@ inline void qdepthwise3x3_dsp(const ConvParams& p, const QuantConvParams& q, con
               acc[i] = dsp::smlad(dsp::load32(r0 + 2 * wp), w01c, a + r0[2 * wp + 2] * w2c);
               r0 += SW;
             }
-            for (int32_t i = 0; i < run; ++i) yr[ow0 + i] = rq(acc[i]);
+            for (int32_t i = 0; i < run; ++i) yr[ow0 + i] = dsp::requant_out(acc[i], rq, q);
           }
         }
       }
