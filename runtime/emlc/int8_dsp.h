@@ -34,6 +34,7 @@
 #include "conv.h"
 #include "int8_common.h"
 #include "int8_conv.h"
+#include "int8_elementwise.h"
 
 #if defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32)
 #include <arm_acle.h>
@@ -409,6 +410,36 @@ inline void qdepthwise3x3_dsp(const ConvParams& p, const QuantConvParams& q, con
         }
       }
     }
+  }
+}
+
+// One requantisation (multiplier >= 0, shift) with its shifts and rounding
+// mask worked out once: multiply_by_quantized_multiplier, see requant_out.
+struct Requant1 {
+  int32_t multiplier, left, right, mask;
+  Requant1(int32_t mult, int32_t shift)
+      : multiplier(mult),
+        left(shift > 0 ? shift : 0),
+        right(shift > 0 ? 0 : -shift),
+        mask(static_cast<int32_t>((int64_t{1} << right) - 1)) {}
+  int32_t operator()(int32_t x) const {
+    const int64_t ab = static_cast<int64_t>(shift_left_wrapping(x, left)) * multiplier + (int64_t{1} << 30);
+    const int32_t h = static_cast<int32_t>(ab >> 31);
+    const int32_t threshold = (mask >> 1) + static_cast<int32_t>(static_cast<uint32_t>(h) >> 31);
+    return (h >> right) + ((h & mask) > threshold ? 1 : 0);
+  }
+};
+
+// qbinary<int8_t, QuantAdd> for two int8 tensors of the output's shape
+// (no broadcasting), n elements: the same arithmetic with the shifts and
+// masks worked out once per call.
+inline void qadd_dsp(const QuantAdd& f, const int8_t* a, const int8_t* b, int8_t* y, int32_t n) {
+  const Requant1 ra(f.a_multiplier, f.a_shift), rb(f.b_multiplier, f.b_shift);
+  const Requant1 ry(f.output_multiplier, f.output_shift);
+  for (int32_t i = 0; i < n; ++i) {
+    const int32_t sa = ra(shift_left_wrapping(a[i] + f.a_offset, f.left_shift));
+    const int32_t sb = rb(shift_left_wrapping(b[i] + f.b_offset, f.left_shift));
+    y[i] = static_cast<int8_t>(clamp_i32(ry(sa + sb) + f.output_offset, f.act_min, f.act_max));
   }
 }
 
