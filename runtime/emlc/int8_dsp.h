@@ -126,37 +126,17 @@ inline void dot1(const int16_t* col, int32_t k8, const int8_t* w, int32_t m0, in
   const int32_t pairs_end = M / 2 * 2;
   const int16_t* const xend = col + k8 / 4 * gstep;
   int32_t m = m0;
-  for (; m + 4 <= pairs_end; m += 4) {  // two pairs: four channels
-    const int8_t* p0 = w + m * k8;
-    const int8_t* p1 = p0 + 2 * k8;
-    int32_t a0 = bias ? bias[m] : 0, a1 = bias ? bias[m + 1] : 0;
-    int32_t a2 = bias ? bias[m + 2] : 0, a3 = bias ? bias[m + 3] : 0;
-    const int16_t* x = col;
-    while (x != xend) {
-      const int32_t x01 = load32a(x), x23 = load32a(x + 2);
-      x += gstep;
-      a0 = mac4(load32a(p0), x01, x23, a0);
-      a1 = mac4(load32a(p0 + 4), x01, x23, a1);
-      a2 = mac4(load32a(p1), x01, x23, a2);
-      a3 = mac4(load32a(p1 + 4), x01, x23, a3);
-      p0 += 8;
-      p1 += 8;
-    }
-    y[m * ystride] = requant_out(a0, rq + kRequantStride * (m), q);
-    y[(m + 1) * ystride] = requant_out(a1, rq + kRequantStride * (m + 1), q);
-    y[(m + 2) * ystride] = requant_out(a2, rq + kRequantStride * (m + 2), q);
-    y[(m + 3) * ystride] = requant_out(a3, rq + kRequantStride * (m + 3), q);
-  }
-  for (; m + 2 <= pairs_end; m += 2) {
+  for (; m + 2 <= pairs_end; m += 2) {  // a pair of channels, eight k per step
     const int8_t* p0 = w + m * k8;
     int32_t a0 = bias ? bias[m] : 0, a1 = bias ? bias[m + 1] : 0;
     const int16_t* x = col;
     while (x != xend) {
       const int32_t x01 = load32a(x), x23 = load32a(x + 2);
-      x += gstep;
-      a0 = mac4(load32a(p0), x01, x23, a0);
-      a1 = mac4(load32a(p0 + 4), x01, x23, a1);
-      p0 += 8;
+      const int32_t x45 = load32a(x + gstep), x67 = load32a(x + gstep + 2);
+      x += 2 * gstep;
+      a0 = mac4(load32a(p0 + 8), x45, x67, mac4(load32a(p0), x01, x23, a0));
+      a1 = mac4(load32a(p0 + 12), x45, x67, mac4(load32a(p0 + 4), x01, x23, a1));
+      p0 += 16;
     }
     y[m * ystride] = requant_out(a0, rq + kRequantStride * (m), q);
     y[(m + 1) * ystride] = requant_out(a1, rq + kRequantStride * (m + 1), q);
