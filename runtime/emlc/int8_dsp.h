@@ -99,14 +99,27 @@ inline int32_t smlad(int32_t a, int32_t b, int32_t acc) {
 // both cases, an arithmetic shift; its one saturating case needs
 // multiplier == INT32_MIN, which a (non-negative) multiplier never is.
 constexpr int32_t kRequantStride = 4;
-inline int8_t requant_out(int32_t acc, const int32_t* r, const QuantConvParams& q) {
-  const int32_t mask = r[3];
-  const int64_t ab = static_cast<int64_t>(shift_left_wrapping(acc, r[1])) * r[0] + (int64_t{1} << 30);
+// One channel's entry, and the output's offset and clamp, as values: the
+// kernels copy them into locals before storing outputs, because an int8
+// store may alias any memory and would make the compiler reload them.
+struct RequantEntry {
+  int32_t multiplier, left, right, mask;
+};
+inline RequantEntry requant_entry(const int32_t* r) { return RequantEntry{r[0], r[1], r[2], r[3]}; }
+struct OutputClamp {
+  int32_t offset, lo, hi;
+};
+inline OutputClamp output_clamp(const QuantConvParams& q) { return OutputClamp{q.output_offset, q.act_min, q.act_max}; }
+inline int8_t requant_out(int32_t acc, RequantEntry r, OutputClamp o) {
+  const int64_t ab = static_cast<int64_t>(shift_left_wrapping(acc, r.left)) * r.multiplier + (int64_t{1} << 30);
   const int32_t h = static_cast<int32_t>(ab >> 31);
-  const int32_t threshold = (mask >> 1) + static_cast<int32_t>(static_cast<uint32_t>(h) >> 31);
-  int32_t v = (h >> r[2]) + ((h & mask) > threshold ? 1 : 0) + q.output_offset;
-  v = v < q.act_min ? q.act_min : v;
-  v = v > q.act_max ? q.act_max : v;
+  const int32_t threshold = (r.mask >> 1) + static_cast<int32_t>(static_cast<uint32_t>(h) >> 31);
+  // remainder > threshold: round away from zero; t < 0 exactly then (no overflow:
+  // threshold <= 2^30, remainder < 2^31).
+  const int32_t t = threshold - (h & r.mask);
+  int32_t v = (h >> r.right) - (t >> 31) + o.offset;
+  v = v < o.lo ? o.lo : v;
+  v = v > o.hi ? o.hi : v;
   return static_cast<int8_t>(v);
 }
 
@@ -123,6 +136,7 @@ template <int32_t gstep>
 inline void dot1(const int16_t* col, int32_t k8, const int8_t* w, int32_t m0, int32_t M,
                  const int32_t* bias, const int32_t* rq, const QuantConvParams& q, int8_t* y,
                  int32_t ystride) {
+  const OutputClamp oc = output_clamp(q);
   const int32_t pairs_end = M / 2 * 2;
   const int16_t* const xend = col + k8 / 4 * gstep;
   int32_t m = m0;
@@ -138,15 +152,15 @@ inline void dot1(const int16_t* col, int32_t k8, const int8_t* w, int32_t m0, in
       a1 = mac4(load32a(p0 + 12), x45, x67, mac4(load32a(p0 + 4), x01, x23, a1));
       p0 += 16;
     }
-    y[m * ystride] = requant_out(a0, rq + kRequantStride * (m), q);
-    y[(m + 1) * ystride] = requant_out(a1, rq + kRequantStride * (m + 1), q);
+    y[m * ystride] = requant_out(a0, requant_entry(rq + kRequantStride * (m)), oc);
+    y[(m + 1) * ystride] = requant_out(a1, requant_entry(rq + kRequantStride * (m + 1)), oc);
   }
   if (m < M) {  // the odd last channel: its own row
     const int8_t* p0 = w + m * k8;
     int32_t a0 = bias ? bias[m] : 0;
     const int16_t* x = col;
     for (int32_t k = 0; k < k8; k += 4, x += gstep) a0 = mac4(load32a(p0 + k), load32a(x), load32a(x + 2), a0);
-    y[m * ystride] = requant_out(a0, rq + kRequantStride * (m), q);
+    y[m * ystride] = requant_out(a0, requant_entry(rq + kRequantStride * (m)), oc);
   }
 }
 
@@ -159,6 +173,7 @@ inline void dot2(const int16_t* cols, int32_t k8, const int8_t* w, int32_t M, co
                  const int32_t* rq, const QuantConvParams& q, int8_t* y0, int8_t* y1,
                  int32_t ystride) {
   int32_t m = 0;
+  const OutputClamp oc = output_clamp(q);
   const int16_t* const xend = cols + 2 * k8;
   for (; m + 2 <= M; m += 2) {
     const int8_t* wp = w + m * k8;
@@ -179,11 +194,12 @@ inline void dot2(const int16_t* cols, int32_t k8, const int8_t* w, int32_t M, co
       a01 = smlad(w0hi, xhi, smlad(w0lo, xlo, a01));
       a11 = smlad(w1hi, xhi, smlad(w1lo, xlo, a11));
     }
-    const int32_t* r = rq + kRequantStride * m;
-    y0[m * ystride] = requant_out(a00, r, q);
-    y1[m * ystride] = requant_out(a01, r, q);
-    y0[(m + 1) * ystride] = requant_out(a10, r + kRequantStride, q);
-    y1[(m + 1) * ystride] = requant_out(a11, r + kRequantStride, q);
+    const RequantEntry r0 = requant_entry(rq + kRequantStride * m);
+    const RequantEntry r1 = requant_entry(rq + kRequantStride * (m + 1));
+    y0[m * ystride] = requant_out(a00, r0, oc);
+    y1[m * ystride] = requant_out(a01, r0, oc);
+    y0[(m + 1) * ystride] = requant_out(a10, r1, oc);
+    y1[(m + 1) * ystride] = requant_out(a11, r1, oc);
   }
   if (m < M) {
     dot1<8>(cols, k8, w, m, M, bias, rq, q, y0, ystride);
@@ -330,11 +346,14 @@ inline void qgemm_dsp(const QuantGemmParams& p, const QuantConvParams& q, const 
 // block of input rows of one channel with the offset added and zero columns
 // where the taps read padding, for dsp_dw_block(p) output rows at a time.
 constexpr int32_t kDwScratchBytes = 1024;  // block buffer budget (at least three rows)
-constexpr int32_t kDwRun = 32;             // outputs summed before requantising them
+constexpr int32_t kDwRun = 64;             // outputs summed before requantising them
 inline int32_t dsp_dw_row(const ConvParams& p) { return (p.out_dims[2] - 1) * p.strides[2] + 3; }
+// Narrow outputs (three rows or more fit acc[]): a block's sums at once.
+inline bool dsp_dw_narrow(const ConvParams& p) { return 3 * p.out_dims[2] <= kDwRun; }
 inline int32_t dsp_dw_block(const ConvParams& p) {
   const int32_t rows = kDwScratchBytes / (2 * dsp_dw_row(p));
-  const int32_t r = rows < 3 ? 1 : (rows - 3) / p.strides[1] + 1;
+  int32_t r = rows < 3 ? 1 : (rows - 3) / p.strides[1] + 1;
+  if (dsp_dw_narrow(p) && r > kDwRun / p.out_dims[2]) r = kDwRun / p.out_dims[2];  // a block's sums fit acc[]
   return r < p.out_dims[1] ? r : p.out_dims[1];
 }
 inline int32_t dsp_dw_scratch(const ConvParams& p) { return ((dsp_dw_block(p) - 1) * p.strides[1] + 3) * dsp_dw_row(p); }
@@ -349,6 +368,8 @@ inline void qdepthwise3x3_dsp(const ConvParams& p, const QuantConvParams& q, con
   const int32_t lo = PW < wp ? PW : wp;            // buffer columns [0, lo): left padding
   const int32_t hi = IW + PW < wp ? IW + PW : wp;  // [hi, wp): right padding
   const int32_t total = dsp_dw_scratch(p);
+  const dsp::OutputClamp oc = dsp::output_clamp(q);
+  const bool narrow = dsp_dw_narrow(p);
   for (int32_t j = 0; j < total; ++j) scratch[j] = 0;  // the padding columns stay zero
   for (int32_t n = 0; n < p.batch; ++n) {
     for (int32_t c = 0; c < C; ++c) {
@@ -357,7 +378,7 @@ inline void qdepthwise3x3_dsp(const ConvParams& p, const QuantConvParams& q, con
       const int32_t* wc = w_packed + 6 * c;
       const int32_t w01a = wc[0], w2a = wc[1], w01b = wc[2], w2b = wc[3], w01c = wc[4], w2c = wc[5];
       const int32_t b = bias ? bias[c] : 0;
-      const int32_t* rq = requant + dsp::kRequantStride * c;
+      const dsp::RequantEntry rq = dsp::requant_entry(requant + dsp::kRequantStride * c);
       for (int32_t oh0 = 0; oh0 < OH; oh0 += R) {
         const int32_t rows_out = OH - oh0 < R ? OH - oh0 : R;
         const int32_t ih0 = oh0 * SH - PH;
@@ -372,6 +393,24 @@ inline void qdepthwise3x3_dsp(const ConvParams& p, const QuantConvParams& q, con
             for (int32_t j = lo; j < hi; ++j) r[j] = static_cast<int16_t>(xr[j] + q.input_offset);
           }
         }
+        if (narrow) {
+          // All rows of the block: sums, then one requantisation loop over
+          // the block's outputs (contiguous in y).
+          int32_t acc[kDwRun];
+          int32_t* a = acc;
+          for (int32_t o = 0; o < rows_out; ++o) {
+            const int16_t* r0 = scratch + o * SH * wp;
+            for (int32_t ow = 0; ow < OW; ++ow, r0 += SW) {
+              int32_t s = dsp::smlad(dsp::load32(r0), w01a, b + r0[2] * w2a);
+              s = dsp::smlad(dsp::load32(r0 + wp), w01b, s + r0[wp + 2] * w2b);
+              *a++ = dsp::smlad(dsp::load32(r0 + 2 * wp), w01c, s + r0[2 * wp + 2] * w2c);
+            }
+          }
+          int8_t* yb = yc + oh0 * OW;
+          const int32_t n_out = rows_out * OW;
+          for (int32_t i = 0; i < n_out; ++i) yb[i] = dsp::requant_out(acc[i], rq, oc);
+          continue;
+        }
         for (int32_t o = 0; o < rows_out; ++o) {
           const int16_t* row = scratch + o * SH * wp;
           int8_t* yr = yc + (oh0 + o) * OW;
@@ -385,7 +424,7 @@ inline void qdepthwise3x3_dsp(const ConvParams& p, const QuantConvParams& q, con
               acc[i] = dsp::smlad(dsp::load32(r0 + 2 * wp), w01c, a + r0[2 * wp + 2] * w2c);
               r0 += SW;
             }
-            for (int32_t i = 0; i < run; ++i) yr[ow0 + i] = dsp::requant_out(acc[i], rq, q);
+            for (int32_t i = 0; i < run; ++i) yr[ow0 + i] = dsp::requant_out(acc[i], rq, oc);
           }
         }
       }
