@@ -1,7 +1,8 @@
 #!/bin/sh
-# Cost of one int8 inference of the MLPerf Tiny models (the QDQ models in
-# tests/models/mlperf_tiny) on Cortex-M4F under QEMU (mps2-an386), for each
-# --target given (default: generic cortex-m4):
+# Cost of one inference of the MLPerf Tiny models on Cortex-M4F under QEMU
+# (mps2-an386): the int8 QDQ models of tests/models/mlperf_tiny compiled
+# with each --target given, and `float`: the float models of tests/models
+# with the float kernels (default: generic cortex-m4 float):
 #   instructions   guest instructions inside a marker window around NAME_run,
 #                  counted by the QEMU plugin of /work/shared/tools/qemu-insn-count
 #                  (exact and repeatable; instructions, not cycles)
@@ -17,7 +18,7 @@
 #   sh benchmarks/cortexm_int8.sh [TARGET...]
 set -eu
 cd "$(dirname "$0")/.."
-targets=${*:-generic cortex-m4}
+targets=${*:-generic cortex-m4 float}
 work=build/bench-cortexm-int8
 mkdir -p "$work"
 plugin=$work/insn_window.so
@@ -52,6 +53,10 @@ static void put(const char* key, uint32_t v) {
 int main() {
   int8_t* x = reinterpret_cast<int8_t*>(in);
   for (uint32_t i = 0; i < M(_INPUT0_BYTES); ++i) x[i] = static_cast<int8_t>((i * 37u) % 251u - 125);
+  if (M(_INPUT0_DTYPE) == EMLC_DTYPE_FLOAT32) {
+    float* f = reinterpret_cast<float*>(in);
+    for (uint32_t i = 0; i < M(_INPUT0_SIZE); ++i) f[i] = static_cast<float>(x[i]) / 128.0f;
+  }
   const void* ins[1] = {in};
   void* outs[1] = {out};
   int rc = 0;
@@ -83,8 +88,14 @@ for model in kws_dscnn vww_mobilenetv1_025 ic_resnet8 ad_autoencoder; do
     d=$work/$model-$t
     rm -rf "$d" && mkdir -p "$d"
     name=m_$(echo "$model" | cut -d_ -f1)
-    build/bin/emlc compile tests/models/mlperf_tiny/$model/model_qdq.onnx -o $d/gen --name $name --target $t > $d/compile.log
-    macs=$(build/bin/emlc inspect tests/models/mlperf_tiny/$model/model_qdq.onnx | sed -n 's/.*MACs[^0-9]*\([0-9,]*\).*/\1/p' | head -1 | tr -d ,)
+    if [ "$t" = float ]; then
+      onnx=tests/models/$model/model.onnx
+      build/bin/emlc compile $onnx -o $d/gen --name $name > $d/compile.log
+    else
+      onnx=tests/models/mlperf_tiny/$model/model_qdq.onnx
+      build/bin/emlc compile $onnx -o $d/gen --name $name --target $t > $d/compile.log
+    fi
+    macs=$(build/bin/emlc inspect $onnx | sed -n 's/.*MACs[^0-9]*\([0-9,]*\).*/\1/p' | head -1 | tr -d ,)
     arena=$(sed -n "s/#define ${name}_ARENA_SIZE \([0-9]*\).*/\1/p" $d/gen/$name.h)
     bound=$(sed -n 's/.*lower bound \([0-9]*\) B.*/\1/p' $d/compile.log | head -1)
     defs="-DMODEL=$name -DMODEL_HEADER=\"$name.h\" -I$d/gen"
@@ -115,9 +126,12 @@ awk '
   BEGIN {
     cmsis["kws_dscnn"] = 7698804; cmsis["vww_mobilenetv1_025"] = 24101896
     cmsis["ic_resnet8"] = 29865195; cmsis["ad_autoencoder"] = 582909
-    printf "Cortex-M4F (QEMU mps2-an386), one int8 inference; instructions at -O2, flash at -Os\n"
+    printf "Cortex-M4F (QEMU mps2-an386), one inference (int8 QDQ models; float: the float models); instructions at -O2, flash at -Os\n"
     printf "| model | target | MACs | instructions | insn/MAC | / TFLM+CMSIS-NN | code B | weights B | arena B | other RAM B | stack B | RAM total B | arena lower bound B |\n"
     printf "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
   }
-  { printf "| %s | %s | %d | %d | %.2f | %.2f | %d | %d | %d | %d | %d | %d | %d |\n", $1, $2, $3, $4, $4 / $3, $4 / cmsis[$1], $5, $6, $7, $8, $9, $7 + $8 + $9, $10 }
+  {
+    ratio = $2 == "float" ? "-" : sprintf("%.2f", $4 / cmsis[$1])
+    printf "| %s | %s | %d | %d | %.2f | %s | %d | %d | %d | %d | %d | %d | %d |\n", $1, $2, $3, $4, $4 / $3, ratio, $5, $6, $7, $8, $9, $7 + $8 + $9, $10
+  }
 ' $results

@@ -1,11 +1,12 @@
-// emlc runtime: int8 convolution and fully connected kernels for Cortex-M
-// cores with the DSP extension (Armv7E-M: M4, M7; Armv8-M Mainline + DSP:
-// M33), chosen by `emlc compile --target cortex-m4|cortex-m7|cortex-m33`.
+// emlc runtime: int8 convolution, depthwise, fully connected and add
+// kernels for Cortex-M cores with the DSP extension (Armv7E-M: M4, M7;
+// Armv8-M Mainline + DSP: M33), chosen by `emlc compile --target
+// cortex-m4|cortex-m7|cortex-m33`.
 //
 // Contract: every kernel here gives the same bytes as its reference kernel
-// in int8_conv.h (qconv, qgemm) for the cases the compiler sends here (int8
-// activations and weights, weight zero point 0, the reference's
-// requantisation). The sums are the same integers (int32 addition is exact
+// (qconv and qgemm in int8_conv.h, qbinary with QuantAdd in
+// int8_elementwise.h) for the cases the compiler sends here (int8
+// activations and weights, weight zero point 0; adds without broadcasting). The sums are the same integers (int32 addition is exact
 // and order-free modulo 2^32, as in the reference), and requant_out is
 // multiply_by_quantized_multiplier for non-negative multipliers.
 //
