@@ -206,6 +206,7 @@ struct PassFlags {
   std::string dumpAfter;
   std::string optimize = "speed";
   std::string ioLayout = "model";
+  std::string target = "generic";
   bool report = false;
   PassOptions options() const {
     PassOptions o;
@@ -213,6 +214,10 @@ struct PassFlags {
     o.dump_after = dumpAfter;
     o.optimize = optimize == "size" ? PassOptions::Optimize::Size : PassOptions::Optimize::Speed;
     o.io_nhwc = ioLayout == "nhwc";
+    o.target = target == "cortex-m4"    ? PassOptions::Target::CortexM4
+               : target == "cortex-m7"  ? PassOptions::Target::CortexM7
+               : target == "cortex-m33" ? PassOptions::Target::CortexM33
+                                        : PassOptions::Target::Generic;
     return o;
   }
 };
@@ -408,6 +413,10 @@ int realMain(int argc, char** argv) {
                     "model (default): inputs and outputs in the model's layout; nhwc: float inputs and outputs "
                     "of rank 3/4 channels-last (N, H, W, C), no transpose at the boundary of a conv net")
         ->check(CLI::IsMember({"model", "nhwc"}));
+    cmd->add_option("--target", pf.target,
+                    "generic (default): portable kernels; cortex-m4|cortex-m7|cortex-m33: int8 kernels with the "
+                    "DSP extension's instructions (build with the matching -mcpu)")
+        ->check(CLI::IsMember({"generic", "cortex-m4", "cortex-m7", "cortex-m33"}));
   };
 
   CLI::App* compile = app.add_subcommand("compile", "Compile MODEL.onnx into a folder of C++ sources");

@@ -17,10 +17,12 @@
 #include <cmath>
 
 #include "emlc/int8_conv.h"
+#include "emlc/int8_dsp.h"
 #include "ops/conv_geometry.h"
 #include "ops/qconv.h"
 #include "ops/op_util.h"
 #include "ops/quant_util.h"
+#include "passes/target_kernels.h"
 
 namespace emlc {
 namespace {
@@ -126,9 +128,85 @@ Status checkBias(const Graph& g, const Node& n, size_t b, int64_t channels) {
   return Status::ok();
 }
 
+// ---- Arm DSP kernels (--target cortex-m4/m7/m33) --------------------------------
+
+// Weights as a rows x K matrix `at(row, k)`, packed for runtime/emlc/int8_dsp.h:
+// rows of K rounded up to 8, zero padded, each group of four in the order
+// (k, k+2, k+1, k+3); rows in pairs interleaved group by group, an odd last
+// row alone.
+template <class At>
+ConstArray<int8_t> packDsp(int64_t rows, int64_t K, At at) {
+  const int64_t k8 = rt::dsp_k8(static_cast<int32_t>(K));
+  ConstArray<int8_t> out{std::vector<int8_t>(static_cast<size_t>(rows * k8), 0)};
+  static const int64_t kSlot[4] = {0, 2, 1, 3};
+  const int64_t paired = rows / 2 * 2;
+  for (int64_t r = 0; r < rows; ++r)
+    for (int64_t k = 0; k < k8; k += 4) {
+      const int64_t base = r < paired ? (r / 2) * 2 * k8 + 2 * k + (r % 2) * 4 : r * k8 + k;
+      for (int64_t j = 0; j < 4; ++j)
+        if (k + kSlot[j] < K) out.values[static_cast<size_t>(base + j)] = at(r, k + kSlot[j]);
+    }
+  return out;
+}
+
+// Requantisation table of the DSP kernels (int8_dsp.h): per channel the
+// multiplier, left shift, right shift and rounding mask.
+ConstArray<int32_t> dspRequant(const std::vector<int32_t>& mult, const std::vector<int32_t>& shift) {
+  ConstArray<int32_t> t;
+  for (size_t c = 0; c < mult.size(); ++c) {
+    const int32_t left = shift[c] > 0 ? shift[c] : 0, right = shift[c] > 0 ? 0 : -shift[c];
+    t.values.insert(t.values.end(), {mult[c], left, right, static_cast<int32_t>((int64_t{1} << right) - 1)});
+  }
+  return t;
+}
+
+bool dspMarked(const Node& n) { return n.attrString(kKernelAttr, "") == kArmDsp; }
+
+// The DSP conv kernel covers int8 X and W with weight zero point 0, group 1,
+// 2-D (leading size-1 axis); anything else keeps the reference kernel.
+// The DSP depthwise kernel: one output channel per input channel, 3x3, dilation 1.
+bool dspDepthwise(const rt::ConvParams& geo) {
+  return geo.group == geo.in_channels && geo.out_channels == geo.in_channels && geo.kernel[1] == 3 &&
+         geo.kernel[2] == 3 && geo.dilations[1] == 1 && geo.dilations[2] == 1;
+}
+bool dspConv(const Node& n, const Graph& g, const rt::ConvParams& geo, const QSpec& s) {
+  return dspMarked(n) && g.inType(n, s.x).dtype == DType::I8 && g.inType(n, s.w).dtype == DType::I8 &&
+         s.w_zero_point == 0 && (geo.group == 1 || dspDepthwise(geo)) && geo.in_dims[0] == 1 &&
+         geo.out_dims[0] == 1 && geo.kernel[0] == 1 && geo.pads[0] == 0;
+}
+int64_t dspConvK(const rt::ConvParams& geo) { return int64_t{geo.in_channels} * geo.kernel[1] * geo.kernel[2]; }
+size_t dspConvScratch(const rt::ConvParams& geo) {
+  if (geo.group != 1) return static_cast<size_t>(rt::dsp_dw_scratch(geo)) * sizeof(int16_t);
+  return static_cast<size_t>(2 * rt::dsp_k8(static_cast<int32_t>(dspConvK(geo)))) * sizeof(int16_t);
+}
+
+Status callQConvDsp(Lowering& l, const rt::ConvParams& geo, const QSpec& s, const std::vector<int32_t>& mult,
+                    const std::vector<int32_t>& shift) {
+  const int8_t* w = l.graph().t(l.node().inputs[s.w]).as<int8_t>();
+  if (geo.group != 1) {
+    // Per channel and kernel row: (w0, w1) as an int16 pair, then w2.
+    ConstArray<int32_t> packed{std::vector<int32_t>(static_cast<size_t>(6 * geo.out_channels))};
+    for (size_t i = 0; i < static_cast<size_t>(3 * geo.out_channels); ++i) {
+      const uint32_t w0 = static_cast<uint16_t>(static_cast<int16_t>(w[3 * i]));
+      const uint32_t w1 = static_cast<uint16_t>(static_cast<int16_t>(w[3 * i + 1]));
+      packed.values[2 * i] = static_cast<int32_t>(w0 | (w1 << 16));
+      packed.values[2 * i + 1] = w[3 * i + 2];
+    }
+    return l.call("emlc::rt::qdepthwise3x3_dsp", &rt::qdepthwise3x3_dsp, geo, convQuant(s), l.in<int8_t>(s.x),
+                  packed, l.optIn<int32_t>(s.b), dspRequant(mult, shift), l.out<int8_t>(0),
+                  l.scratch<int16_t>(dspConvScratch(geo) / sizeof(int16_t)));
+  }
+  const int64_t K = dspConvK(geo);
+  ConstArray<int8_t> packed = packDsp(geo.out_channels, K, [&](int64_t m, int64_t k) { return w[m * K + k]; });
+  return l.call("emlc::rt::qconv_dsp", &rt::qconv_dsp, geo, convQuant(s), l.in<int8_t>(s.x), packed,
+                l.optIn<int32_t>(s.b), dspRequant(mult, shift), l.out<int8_t>(0),
+                l.scratch<int16_t>(dspConvScratch(geo) / sizeof(int16_t)));
+}
+
 Status callQConv(Lowering& l, const rt::ConvParams& geo, const QSpec& s) {
   std::vector<int32_t> mult, shift;
   EMLC_TRY(multipliers(s, geo.out_channels, &mult, &shift));
+  if (dspConv(l.node(), l.graph(), geo, s)) return callQConvDsp(l, geo, s, mult, shift);
   const rt::QuantConvParams q = convQuant(s);
   return dispatch8(l.inType(s.x).dtype, [&](auto zx) -> Status {
     return dispatch8(l.inType(s.w).dtype, [&](auto zw) -> Status {
@@ -183,6 +261,15 @@ class QConvOp final : public Op {
   int64_t macs(const Node& n, const Graph& g) const override {
     auto geo = integerConvGeometry(n, g);
     return geo ? geo->macs : 0;
+  }
+  // The DSP kernel's two int16 columns.
+  size_t scratchBytes(const Node& n, const Graph& g) const override {
+    if (!dspMarked(n)) return 0;
+    auto geo = integerConvGeometry(n, g);
+    if (!geo) return 0;
+    auto s = spec(n, g, *geo);
+    if (!s || !dspConv(n, g, geo->params, *s)) return 0;
+    return dspConvScratch(geo->params);
   }
 };
 
@@ -249,9 +336,26 @@ struct GemmGeometry {
   Shape out;
 };
 
+// The DSP gemm kernel: int8 A and B with zero point 0, one product.
+bool dspGemm(const Node& n, const Graph& g, const rt::QuantGemmParams& geo, const QSpec& s) {
+  return dspMarked(n) && g.inType(n, s.x).dtype == DType::I8 && g.inType(n, s.w).dtype == DType::I8 &&
+         s.w_zero_point == 0 && geo.batch == 1;
+}
+// Rows of A the DSP gemm kernel expands at once (two, or one for a vector).
+int64_t dspGemmRows(const rt::QuantGemmParams& geo) { return geo.M >= 2 ? 2 : 1; }
+
 Status callQGemm(Lowering& l, const rt::QuantGemmParams& geo, const QSpec& s) {
   std::vector<int32_t> mult, shift;
   EMLC_TRY(multipliers(s, geo.N, &mult, &shift));
+  if (dspGemm(l.node(), l.graph(), geo, s)) {
+    const int64_t K = geo.K, N = geo.N;
+    const int8_t* b = l.graph().t(l.node().inputs[s.w]).as<int8_t>();
+    ConstArray<int8_t> packed =
+        packDsp(N, K, [&](int64_t n, int64_t k) { return geo.b_trans ? b[n * K + k] : b[k * N + n]; });
+    return l.call("emlc::rt::qgemm_dsp", &rt::qgemm_dsp, geo, convQuant(s), l.in<int8_t>(s.x), packed,
+                  l.optIn<int32_t>(s.b), dspRequant(mult, shift), l.out<int8_t>(0),
+                  l.scratch<int16_t>(static_cast<size_t>(dspGemmRows(geo) * rt::dsp_k8(geo.K))));
+  }
   const rt::QuantConvParams q = convQuant(s);
   return dispatch8(l.inType(s.x).dtype, [&](auto zx) -> Status {
     return dispatch8(l.inType(s.w).dtype, [&](auto zw) -> Status {
@@ -321,6 +425,15 @@ class QGemmOp final : public Op {
   int64_t macs(const Node& n, const Graph& g) const override {
     auto geo = geometry(n, g);
     return geo ? int64_t{geo->params.M} * geo->params.N * geo->params.K : 0;
+  }
+  // The DSP kernel's int16 rows of A.
+  size_t scratchBytes(const Node& n, const Graph& g) const override {
+    if (!dspMarked(n)) return 0;
+    auto geo = geometry(n, g);
+    if (!geo) return 0;
+    auto s = spec(n, g, *geo);
+    if (!s || !dspGemm(n, g, geo->params, *s)) return 0;
+    return static_cast<size_t>(dspGemmRows(geo->params) * rt::dsp_k8(geo->params.K)) * sizeof(int16_t);
   }
 };
 

@@ -13,6 +13,8 @@
 #include "emlc/int8_elementwise.h"
 #include "ops/op_util.h"
 #include "ops/quant_util.h"
+#include "passes/target_kernels.h"
+#include "emlc/int8_dsp.h"
 
 namespace emlc {
 namespace {
@@ -83,6 +85,13 @@ class QBinaryOp final : public Op {
         f.act_max = c.hi;
         if (my.shift > 0)
           return unsupported(fmt::format("int8 Add whose output scale {} is below 2 * max input scale / 2^20", y.scale));
+        // --target cortex-m*: the same arithmetic without broadcasting.
+        if constexpr (std::is_same_v<T, int8_t>) {
+          if (l.node().attrString(kKernelAttr, "") == kArmDsp && l.inType(0).shape == l.outType(0).shape &&
+              l.inType(1).shape == l.outType(0).shape)
+            return l.call("emlc::rt::qadd_dsp", &rt::qadd_dsp, f, l.in<T>(0), l.in<T>(1), l.out<T>(0),
+                          static_cast<int32_t>(l.outType(0).numel()));
+        }
         return l.call(fmt::format("emlc::rt::qbinary<{}, emlc::rt::QuantAdd>", ctypeName<T>()),
                       &rt::qbinary<T, rt::QuantAdd>, bp, f, l.in<T>(0), l.in<T>(1), l.out<T>(0));
       } else {

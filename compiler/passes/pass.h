@@ -29,6 +29,11 @@ struct PassOptions {
   // --io-layout nhwc: float inputs and outputs of rank 3/4 channels-last
   // (passes/io_layout.h); default: the model's layout.
   bool io_nhwc = false;
+  // --target: the processor the generated code is for. generic: the
+  // portable kernels; the Cortex-M cores with the DSP extension get int8
+  // kernels written with its instructions (runtime/emlc/int8_dsp.h).
+  enum class Target { Generic, CortexM4, CortexM7, CortexM33 };
+  Target target = Target::Generic;
   const QuantOptions* quant = nullptr;  // int8 quantization (--quantize int8), or none
   QuantResult* quant_result = nullptr;  // where the int8 passes report, or nowhere
   const PruneOptions* prune = nullptr;  // --prune, or none

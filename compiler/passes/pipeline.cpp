@@ -15,6 +15,7 @@
 #include "passes/prune.h"
 #include "passes/quantize.h"
 #include "passes/simplify.h"
+#include "passes/target_kernels.h"
 
 namespace emlc {
 
@@ -65,6 +66,9 @@ std::vector<std::unique_ptr<Pass>> makePipeline() {
   // Turns QuantizeLinear/DequantizeLinear patterns (from `quantize` or from
   // a QDQ model) into int8 kernels. Active only when the graph has them.
   p.push_back(std::make_unique<LowerQdqPass>());
+  // --target: after the int8 lowering, which creates the int8 nodes whose
+  // kernels it picks; active only for the Cortex-M DSP targets.
+  p.push_back(std::make_unique<TargetKernelsPass>());
   // The data layout, once for the whole graph, after the fusions: a fused
   // Conv + BatchNormalization + Relu is one node to convert, not three; and
   // after the int8 lowering, so only convs left in float go channels-last.

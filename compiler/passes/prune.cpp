@@ -22,10 +22,14 @@ Expected<bool> PrunePass::run(Graph& g, const PassOptions& opt) {
 
 Expected<bool> SparseWeightsPass::run(Graph& g, const PassOptions& opt) {
   std::vector<SparseLayer> rep;
-  EMLC_ASSIGN(bool changed, sparsifyWeights(g, opt.optimize == PassOptions::Optimize::Size, &rep));
+  EMLC_ASSIGN(bool changed, sparsifyWeights(g, opt.target == PassOptions::Target::Generic,
+                                                    opt.optimize == PassOptions::Optimize::Size, &rep));
   for (const SparseLayer& l : rep)
     note(fmt::format("{}: density {:.1f}%, {} -> {} B: {}", l.node, l.density * 100.0, l.dense_bytes, l.sparse_bytes,
                      l.chosen ? "sparse" : "dense (" + l.reason + ")"));
+  if (opt.target != PassOptions::Target::Generic)
+    note("int8 layers stay dense with --target cortex-m*: the sparse cost model is fitted against the reference "
+         "int8 kernels, not the Arm DSP ones");
   if (opt.prune_result) opt.prune_result->sparse = rep;
   return changed;
 }

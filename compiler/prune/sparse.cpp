@@ -73,11 +73,12 @@ int64_t convTaps(const Graph& g, const Node& n) {
 }
 
 // Which sparse rewrite the node allows, if any.
-std::optional<Kind> candidate(const Graph& g, const Node& n, bool float_layers) {
+std::optional<Kind> candidate(const Graph& g, const Node& n, bool int8_layers, bool float_layers) {
   if (n.dead || n.in(1) == kNoTensor || !g.t(n.in(1)).isConstant()) return std::nullopt;
   const TensorType& x = g.inType(n, 0);
   const TensorType& w = g.inType(n, 1);
   if (n.domain == "emlc" && (n.op_type == "QConv" || n.op_type == "QGemm")) {
+    if (!int8_layers) return std::nullopt;
     if ((x.dtype != DType::I8 && x.dtype != DType::U8) || w.dtype != DType::I8 || !zeroPointZero(w)) return std::nullopt;
     if (n.op_type == "QConv")
       return convTaps(g, n) <= rt::kMaxSparseTaps ? std::optional<Kind>(Kind::QConv) : std::nullopt;
@@ -195,11 +196,11 @@ Expected<bool> consider(Graph& g, NodeId id, Kind kind, std::vector<SparseLayer>
 
 }  // namespace
 
-Expected<bool> sparsifyWeights(Graph& g, bool float_layers, std::vector<SparseLayer>* report) {
+Expected<bool> sparsifyWeights(Graph& g, bool int8_layers, bool float_layers, std::vector<SparseLayer>* report) {
   bool changed = false;
   for (size_t i = 0; i < g.nodes.size(); ++i) {
     const NodeId id = static_cast<NodeId>(i);
-    const std::optional<Kind> kind = candidate(g, g.n(id), float_layers);
+    const std::optional<Kind> kind = candidate(g, g.n(id), int8_layers, float_layers);
     if (!kind) continue;
     Expected<bool> r = *kind == Kind::QConv || *kind == Kind::QGemm ? consider<int8_t>(g, id, *kind, report)
                                                                     : consider<float>(g, id, *kind, report);

@@ -41,7 +41,10 @@ inline constexpr SparseCost kSparseCostQGemm{10.1, 13.0, 0.0, 7.6};
 inline constexpr SparseCost kSparseCostGemm{6.0, 12.0, 0.0, 7.1};
 
 // Rewrites the layers the cost model picks; `report` (optional) receives one
-// entry per layer with zero weights, chosen or not and why.
-Expected<bool> sparsifyWeights(Graph& g, bool float_layers, std::vector<SparseLayer>* report);
+// entry per layer with zero weights, chosen or not and why. int8 layers are
+// considered only with `int8_layers` (the generic target: the cost model
+// compares with the reference int8 kernels, not the Arm DSP ones), float
+// layers only with `float_layers`.
+Expected<bool> sparsifyWeights(Graph& g, bool int8_layers, bool float_layers, std::vector<SparseLayer>* report);
 
 }  // namespace emlc

@@ -41,6 +41,7 @@
 // int8 quantization family (reference integer kernels)
 #include "int8_common.h"
 #include "int8_conv.h"
+#include "int8_dsp.h"
 #include "int8_elementwise.h"
 #include "int8_pool.h"
 #include "int8_softmax.h"

@@ -1,0 +1,469 @@
+// emlc runtime: int8 convolution, depthwise, fully connected and add
+// kernels for Cortex-M cores with the DSP extension (Armv7E-M: M4, M7;
+// Armv8-M Mainline + DSP: M33), chosen by `emlc compile --target
+// cortex-m4|cortex-m7|cortex-m33`.
+//
+// Contract: every kernel here gives the same bytes as its reference kernel
+// (qconv and qgemm in int8_conv.h, qbinary with QuantAdd in
+// int8_elementwise.h) for the cases the compiler sends here (int8
+// activations and weights, weight zero point 0; adds without broadcasting). The sums are the same integers (int32 addition is exact
+// and order-free modulo 2^32, as in the reference), and requant_out is
+// multiply_by_quantized_multiplier for non-negative multipliers.
+//
+// The work is a dot product of an int16 "column" (one output pixel's inputs
+// with the input offset added; zero where the tap falls in the padding) with
+// each output channel's weights, two 16-bit products per SMLAD. Columns are
+// built into a small scratch buffer (two output pixels at a time, 2 * K8
+// int16), so there is no full im2col buffer. Weights come packed by the
+// compiler (pack order below), so one 32-bit load and two SXTB16 give two
+// weight pairs.
+//
+// Packed weights: M rows of K8 = K rounded up to 8 int8 values, zero padded;
+// within each group of four the order is (k, k+2, k+1, k+3): SXTB16 of such
+// a word is the pair (k, k+1), SXTB16 of the word rotated by 8 is (k+2, k+3),
+// the natural order of the int16 column. Rows go in pairs (m, m+1), word by
+// word interleaved (group g of m, group g of m+1, group g+1 of m, ...), so a
+// kernel reads both channels from one pointer; an odd last row stays alone.
+// Packed weights and the scratch are 4-byte aligned.
+//
+// Without the DSP extension (host builds: the compiler's own evaluation runs
+// these kernels too) the intrinsics are plain C with the same results.
+#ifndef EMLC_RUNTIME_INT8_DSP_H
+#define EMLC_RUNTIME_INT8_DSP_H
+
+#include "common.h"
+#include "conv.h"
+#include "int8_common.h"
+#include "int8_conv.h"
+#include "int8_elementwise.h"
+
+#if defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32)
+#include <arm_acle.h>
+#define EMLC_ACLE_DSP 1
+#else
+#define EMLC_ACLE_DSP 0
+#endif
+
+namespace emlc {
+namespace rt {
+namespace dsp {
+
+inline int32_t load32(const void* p) {
+  int32_t v;
+  memcpy(&v, p, 4);
+  return v;
+}
+
+// A 32-bit load from a 4-byte aligned address (packed weights, columns):
+// the compiler may pair two into one LDRD.
+#if defined(__GNUC__)
+inline int32_t load32a(const void* p) { return load32(__builtin_assume_aligned(p, 4)); }
+#else
+inline int32_t load32a(const void* p) { return load32(p); }
+#endif
+
+#if EMLC_ACLE_DSP
+// Bytes 0 and 2 of x, sign-extended to the two halves.
+inline int32_t sxtb16(int32_t x) { return __sxtb16(x); }
+// Bytes 1 and 3 of x (ACLE has no rotated form of SXTB16; one instruction).
+inline int32_t sxtb16_hi(int32_t x) {
+  int32_t r;
+  __asm__("sxtb16 %0, %1, ror #8" : "=r"(r) : "r"(x));
+  return r;
+}
+// acc + lo(a) * lo(b) + hi(a) * hi(b), 16-bit halves.
+inline int32_t smlad(int32_t a, int32_t b, int32_t acc) { return __smlad(a, b, acc); }
+#else
+inline int32_t half_lo(int32_t x) { return static_cast<int16_t>(static_cast<uint32_t>(x) & 0xFFFFu); }
+inline int32_t half_hi(int32_t x) { return static_cast<int16_t>(static_cast<uint32_t>(x) >> 16); }
+inline int32_t byte_at(int32_t x, int b) { return static_cast<int8_t>((static_cast<uint32_t>(x) >> (8 * b)) & 0xFFu); }
+inline int32_t pack16(int32_t lo, int32_t hi) {
+  return static_cast<int32_t>((static_cast<uint32_t>(lo) & 0xFFFFu) | (static_cast<uint32_t>(hi) << 16));
+}
+inline int32_t sxtb16(int32_t x) { return pack16(byte_at(x, 0), byte_at(x, 2)); }
+inline int32_t sxtb16_hi(int32_t x) { return pack16(byte_at(x, 1), byte_at(x, 3)); }
+inline int32_t smlad(int32_t a, int32_t b, int32_t acc) {
+  const uint32_t s = static_cast<uint32_t>(acc) + static_cast<uint32_t>(half_lo(a) * half_lo(b)) +
+                     static_cast<uint32_t>(half_hi(a) * half_hi(b));
+  return static_cast<int32_t>(s);
+}
+#endif
+
+// Requantisation tables: per output channel four int32, the multiplier,
+// the left shift max(shift, 0), the right shift max(-shift, 0) and the
+// rounding division's mask 2^right - 1 (the compiler fills them; a right
+// shift of 0 has mask 0, which leaves the value as it is). requant_out is
+// multiply_by_quantized_multiplier + output offset + clamp, with no
+// per-output branching on the shift's sign. The reference's rounding high
+// multiply, (a*b + nudge) / 2^31 truncated toward zero with nudge 2^30
+// (a*b >= 0) or 1 - 2^30 (a*b < 0), equals floor((a*b + 2^30) / 2^31) in
+// both cases, an arithmetic shift; its one saturating case needs
+// multiplier == INT32_MIN, which a (non-negative) multiplier never is.
+constexpr int32_t kRequantStride = 4;
+// One channel's entry, and the output's offset and clamp, as values: the
+// kernels copy them into locals before storing outputs, because an int8
+// store may alias any memory and would make the compiler reload them.
+struct RequantEntry {
+  int32_t multiplier, left, right, mask;
+};
+inline RequantEntry requant_entry(const int32_t* r) { return RequantEntry{r[0], r[1], r[2], r[3]}; }
+struct OutputClamp {
+  int32_t offset, lo, hi;
+};
+inline OutputClamp output_clamp(const QuantConvParams& q) { return OutputClamp{q.output_offset, q.act_min, q.act_max}; }
+inline int8_t requant_out(int32_t acc, RequantEntry r, OutputClamp o) {
+  const int64_t ab = static_cast<int64_t>(shift_left_wrapping(acc, r.left)) * r.multiplier + (int64_t{1} << 30);
+  const int32_t h = static_cast<int32_t>(ab >> 31);
+  const int32_t threshold = (r.mask >> 1) + static_cast<int32_t>(static_cast<uint32_t>(h) >> 31);
+  // remainder > threshold: round away from zero; t < 0 exactly then (no overflow:
+  // threshold <= 2^30, remainder < 2^31).
+  const int32_t t = threshold - (h & r.mask);
+  int32_t v = (h >> r.right) - (t >> 31) + o.offset;
+  v = v < o.lo ? o.lo : v;
+  v = v > o.hi ? o.hi : v;
+  return static_cast<int8_t>(v);
+}
+
+// acc += the dot product of one group of four packed weights (word v) with
+// four column values (words x01, x23).
+inline int32_t mac4(int32_t v, int32_t x01, int32_t x23, int32_t acc) {
+  return smlad(sxtb16_hi(v), x23, smlad(sxtb16(v), x01, acc));
+}
+
+// Output channels [m0, M) against one column whose groups of four values
+// are gstep int16 apart (4: contiguous; 8: one of two interleaved columns);
+// outputs y[m * ystride]. m0 is even (a pair boundary) or M - 1.
+template <int32_t gstep>
+inline void dot1(const int16_t* col, int32_t k8, const int8_t* w, int32_t m0, int32_t M,
+                 const int32_t* bias, const int32_t* rq, const QuantConvParams& q, int8_t* y,
+                 int32_t ystride) {
+  const OutputClamp oc = output_clamp(q);
+  const int32_t pairs_end = M / 2 * 2;
+  const int16_t* const xend = col + k8 / 4 * gstep;
+  int32_t m = m0;
+  for (; m + 2 <= pairs_end; m += 2) {  // a pair of channels, eight k per step
+    const int8_t* p0 = w + m * k8;
+    int32_t a0 = bias ? bias[m] : 0, a1 = bias ? bias[m + 1] : 0;
+    const int16_t* x = col;
+    while (x != xend) {
+      const int32_t x01 = load32a(x), x23 = load32a(x + 2);
+      const int32_t x45 = load32a(x + gstep), x67 = load32a(x + gstep + 2);
+      x += 2 * gstep;
+      a0 = mac4(load32a(p0 + 8), x45, x67, mac4(load32a(p0), x01, x23, a0));
+      a1 = mac4(load32a(p0 + 12), x45, x67, mac4(load32a(p0 + 4), x01, x23, a1));
+      p0 += 16;
+    }
+    y[m * ystride] = requant_out(a0, requant_entry(rq + kRequantStride * (m)), oc);
+    y[(m + 1) * ystride] = requant_out(a1, requant_entry(rq + kRequantStride * (m + 1)), oc);
+  }
+  if (m < M) {  // the odd last channel: its own row
+    const int8_t* p0 = w + m * k8;
+    int32_t a0 = bias ? bias[m] : 0;
+    const int16_t* x = col;
+    for (int32_t k = 0; k < k8; k += 4, x += gstep) a0 = mac4(load32a(p0 + k), load32a(x), load32a(x + 2), a0);
+    y[m * ystride] = requant_out(a0, requant_entry(rq + kRequantStride * (m)), oc);
+  }
+}
+
+// All M output channels against two interleaved columns (groups of four
+// values alternate: column 0's k..k+3, column 1's k..k+3, ...): outputs
+// y0[m * ystride] and y1[m * ystride]. Two channels x two columns per inner
+// loop, three pointers: the weights' unpacking is shared by both columns,
+// each column load by both channels.
+inline void dot2(const int16_t* cols, int32_t k8, const int8_t* w, int32_t M, const int32_t* bias,
+                 const int32_t* rq, const QuantConvParams& q, int8_t* y0, int8_t* y1,
+                 int32_t ystride) {
+  int32_t m = 0;
+  const OutputClamp oc = output_clamp(q);
+  const int16_t* const xend = cols + 2 * k8;
+  for (; m + 2 <= M; m += 2) {
+    const int8_t* wp = w + m * k8;
+    const int16_t* x = cols;
+    const int32_t b0 = bias ? bias[m] : 0, b1 = bias ? bias[m + 1] : 0;
+    int32_t a00 = b0, a01 = b0, a10 = b1, a11 = b1;  // a<channel><column>
+    while (x != xend) {
+      const int32_t v0 = load32a(wp), v1 = load32a(wp + 4);
+      wp += 8;
+      const int32_t w0lo = sxtb16(v0), w0hi = sxtb16_hi(v0);
+      const int32_t w1lo = sxtb16(v1), w1hi = sxtb16_hi(v1);
+      int32_t xlo = load32a(x), xhi = load32a(x + 2);
+      a00 = smlad(w0hi, xhi, smlad(w0lo, xlo, a00));
+      a10 = smlad(w1hi, xhi, smlad(w1lo, xlo, a10));
+      xlo = load32a(x + 4);
+      xhi = load32a(x + 6);
+      x += 8;
+      a01 = smlad(w0hi, xhi, smlad(w0lo, xlo, a01));
+      a11 = smlad(w1hi, xhi, smlad(w1lo, xlo, a11));
+    }
+    const RequantEntry r0 = requant_entry(rq + kRequantStride * m);
+    const RequantEntry r1 = requant_entry(rq + kRequantStride * (m + 1));
+    y0[m * ystride] = requant_out(a00, r0, oc);
+    y1[m * ystride] = requant_out(a01, r0, oc);
+    y0[(m + 1) * ystride] = requant_out(a10, r1, oc);
+    y1[(m + 1) * ystride] = requant_out(a11, r1, oc);
+  }
+  if (m < M) {
+    dot1<8>(cols, k8, w, m, M, bias, rq, q, y0, ystride);
+    dot1<8>(cols + 4, k8, w, m, M, bias, rq, q, y1, ystride);
+  }
+}
+
+// Writes values to a column whose groups of four are `step` int16 apart.
+template <int32_t step>
+struct ColumnWriter {
+  int16_t* o;
+  int32_t left = 4;
+  void put(int32_t v) {
+    *o++ = static_cast<int16_t>(v);
+    if (step != 4 && --left == 0) {
+      o += step - 4;
+      left = 4;
+    }
+  }
+};
+
+// One output pixel's column of a 2-D convolution (group 1): for k = (c, kh,
+// kw) in W's order, x + input_offset, or 0 where the tap is padding; zero
+// up to k8. Groups of four values go `step` int16 apart (see dot1/dot2).
+template <int32_t step>
+inline void gather_column(const ConvParams& p, int32_t input_offset, const int8_t* x, int32_t oh, int32_t ow,
+                          int32_t k8, int16_t* col) {
+  const int32_t IH = p.in_dims[1], IW = p.in_dims[2];
+  const int32_t KH = p.kernel[1], KW = p.kernel[2];
+  const int32_t plane = IH * IW;
+  const int32_t ih0 = oh * p.strides[1] - p.pads[1], iw0 = ow * p.strides[2] - p.pads[2];
+  ColumnWriter<step> o{col};
+  const int32_t DH = p.dilations[1], DW = p.dilations[2];
+  const bool inside = ih0 >= 0 && ih0 + (KH - 1) * DH < IH && iw0 >= 0 && iw0 + (KW - 1) * DW < IW;
+  if (inside && KH == 1 && KW == 1) {
+    const int8_t* xp = x + ih0 * IW + iw0;
+    int32_t c = 0;
+    for (; c + 4 <= p.in_channels; c += 4) {  // a whole group per step
+      o.o[0] = static_cast<int16_t>(xp[0] + input_offset);
+      o.o[1] = static_cast<int16_t>(xp[plane] + input_offset);
+      o.o[2] = static_cast<int16_t>(xp[2 * plane] + input_offset);
+      o.o[3] = static_cast<int16_t>(xp[3 * plane] + input_offset);
+      o.o += step;
+      xp += 4 * plane;
+    }
+    for (; c < p.in_channels; ++c, xp += plane) o.put(xp[0] + input_offset);
+  } else if (inside && KH == 3 && KW == 3 && DH == 1 && DW == 1) {
+    const int8_t* xp = x + ih0 * IW + iw0;
+    for (int32_t c = 0; c < p.in_channels; ++c, xp += plane) {
+      for (int32_t kh = 0; kh < 3; ++kh) {
+        const int8_t* xr = xp + kh * IW;
+        o.put(xr[0] + input_offset);
+        o.put(xr[1] + input_offset);
+        o.put(xr[2] + input_offset);
+      }
+    }
+  } else if (inside) {
+    for (int32_t c = 0; c < p.in_channels; ++c) {
+      const int8_t* xc = x + c * plane + ih0 * IW + iw0;
+      for (int32_t kh = 0; kh < KH; ++kh)
+        for (int32_t kw = 0; kw < KW; ++kw) o.put(xc[kh * DH * IW + kw * DW] + input_offset);
+    }
+  } else {
+    for (int32_t c = 0; c < p.in_channels; ++c) {
+      const int8_t* xc = x + c * plane;
+      for (int32_t kh = 0; kh < KH; ++kh) {
+        const int32_t ih = ih0 + kh * DH;
+        if (ih < 0 || ih >= IH) {
+          for (int32_t kw = 0; kw < KW; ++kw) o.put(0);
+          continue;
+        }
+        const int8_t* xr = xc + ih * IW;
+        for (int32_t kw = 0; kw < KW; ++kw) {
+          const int32_t iw = iw0 + kw * DW;
+          o.put((iw >= 0 && iw < IW) ? xr[iw] + input_offset : 0);
+        }
+      }
+    }
+  }
+  for (int32_t k = p.in_channels * KH * KW; k < k8; ++k) o.put(0);
+}
+
+}  // namespace dsp
+
+// K8 of a packed weight matrix with K values per output channel.
+constexpr int32_t dsp_k8(int32_t k) { return (k + 7) / 8 * 8; }
+
+// qconv for group 1, 2-D (in_dims[0] == kernel[0] == 1) convolutions of int8
+// tensors: w_packed holds out_channels rows (pack order at the top) of
+// K = in_channels * KH * KW; scratch holds 2 * dsp_k8(K) int16.
+inline void qconv_dsp(const ConvParams& p, const QuantConvParams& q, const int8_t* x, const int8_t* w_packed,
+                      const int32_t* bias, const int32_t* requant, int8_t* y,
+                      int16_t* scratch) {
+  const int32_t k8 = dsp_k8(p.in_channels * p.kernel[1] * p.kernel[2]);
+  const int32_t OH = p.out_dims[1], OW = p.out_dims[2];
+  const int32_t P = OH * OW;
+  // scratch: two interleaved columns
+  for (int32_t n = 0; n < p.batch; ++n) {
+    const int8_t* xn = x + n * p.in_channels * p.in_dims[1] * p.in_dims[2];
+    int8_t* yn = y + n * p.out_channels * P;
+    int32_t pix = 0;
+    for (; pix + 2 <= P; pix += 2) {
+      dsp::gather_column<8>(p, q.input_offset, xn, pix / OW, pix % OW, k8, scratch);
+      dsp::gather_column<8>(p, q.input_offset, xn, (pix + 1) / OW, (pix + 1) % OW, k8, scratch + 4);
+      dsp::dot2(scratch, k8, w_packed, p.out_channels, bias, requant, q, yn + pix, yn + pix + 1, P);
+    }
+    if (pix < P) {
+      dsp::gather_column<4>(p, q.input_offset, xn, pix / OW, pix % OW, k8, scratch);
+      dsp::dot1<4>(scratch, k8, w_packed, 0, p.out_channels, bias, requant, q, yn + pix, P);
+    }
+  }
+}
+
+// qgemm of int8 tensors, one product (batch 1): B packed as N rows of K
+// (pack order at the top); scratch holds 2 * dsp_k8(K) int16.
+inline void qgemm_dsp(const QuantGemmParams& p, const QuantConvParams& q, const int8_t* a, const int8_t* b_packed,
+                      const int32_t* bias, const int32_t* requant, int8_t* y,
+                      int16_t* scratch) {
+  const int32_t k8 = dsp_k8(p.K);
+  for (int32_t i = 0; i < p.M; i += 2) {
+    const int32_t nr = p.M - i >= 2 ? 2 : 1;  // two rows interleaved, or one contiguous
+    for (int32_t r = 0; r < nr; ++r) {
+      const int8_t* ar = a + (i + r) * p.K;
+      if (nr == 2) {
+        dsp::ColumnWriter<8> o{scratch + 4 * r};
+        for (int32_t k = 0; k < p.K; ++k) o.put(ar[k] + q.input_offset);
+        for (int32_t k = p.K; k < k8; ++k) o.put(0);
+      } else {
+        for (int32_t k = 0; k < p.K; ++k) scratch[k] = static_cast<int16_t>(ar[k] + q.input_offset);
+        for (int32_t k = p.K; k < k8; ++k) scratch[k] = 0;
+      }
+    }
+    if (nr == 2)
+      dsp::dot2(scratch, k8, b_packed, p.N, bias, requant, q, y + i * p.N, y + (i + 1) * p.N, 1);
+    else
+      dsp::dot1<4>(scratch, k8, b_packed, 0, p.N, bias, requant, q, y + i * p.N, 1);
+  }
+}
+
+// Depthwise 3x3 convolution (group == in_channels == out_channels, kernel
+// 3x3, dilation 1, any stride and padding, 2-D) of int8 tensors.
+// w_packed: per channel and kernel row, the words (w0, w1) as int16 pairs
+// and w2 (6 int32 per channel). scratch: dsp_dw_scratch(p) int16 holding a
+// block of input rows of one channel with the offset added and zero columns
+// where the taps read padding, for dsp_dw_block(p) output rows at a time.
+constexpr int32_t kDwScratchBytes = 1024;  // block buffer budget (at least three rows)
+constexpr int32_t kDwRun = 64;             // outputs summed before requantising them
+inline int32_t dsp_dw_row(const ConvParams& p) { return (p.out_dims[2] - 1) * p.strides[2] + 3; }
+// Narrow outputs (three rows or more fit acc[]): a block's sums at once.
+inline bool dsp_dw_narrow(const ConvParams& p) { return 3 * p.out_dims[2] <= kDwRun; }
+inline int32_t dsp_dw_block(const ConvParams& p) {
+  const int32_t rows = kDwScratchBytes / (2 * dsp_dw_row(p));
+  int32_t r = rows < 3 ? 1 : (rows - 3) / p.strides[1] + 1;
+  if (dsp_dw_narrow(p) && r > kDwRun / p.out_dims[2]) r = kDwRun / p.out_dims[2];  // a block's sums fit acc[]
+  return r < p.out_dims[1] ? r : p.out_dims[1];
+}
+inline int32_t dsp_dw_scratch(const ConvParams& p) { return ((dsp_dw_block(p) - 1) * p.strides[1] + 3) * dsp_dw_row(p); }
+
+inline void qdepthwise3x3_dsp(const ConvParams& p, const QuantConvParams& q, const int8_t* x, const int32_t* w_packed,
+                              const int32_t* bias, const int32_t* requant, int8_t* y,
+                              int16_t* scratch) {
+  const int32_t IH = p.in_dims[1], IW = p.in_dims[2], OH = p.out_dims[1], OW = p.out_dims[2];
+  const int32_t SH = p.strides[1], SW = p.strides[2], PH = p.pads[1], PW = p.pads[2];
+  const int32_t wp = dsp_dw_row(p), R = dsp_dw_block(p);
+  const int32_t C = p.out_channels;
+  const int32_t lo = PW < wp ? PW : wp;            // buffer columns [0, lo): left padding
+  const int32_t hi = IW + PW < wp ? IW + PW : wp;  // [hi, wp): right padding
+  const int32_t total = dsp_dw_scratch(p);
+  const dsp::OutputClamp oc = dsp::output_clamp(q);
+  const bool narrow = dsp_dw_narrow(p);
+  for (int32_t j = 0; j < total; ++j) scratch[j] = 0;  // the padding columns stay zero
+  for (int32_t n = 0; n < p.batch; ++n) {
+    for (int32_t c = 0; c < C; ++c) {
+      const int8_t* xc = x + (n * C + c) * IH * IW - PW;
+      int8_t* yc = y + (n * C + c) * OH * OW;
+      const int32_t* wc = w_packed + 6 * c;
+      const int32_t w01a = wc[0], w2a = wc[1], w01b = wc[2], w2b = wc[3], w01c = wc[4], w2c = wc[5];
+      const int32_t b = bias ? bias[c] : 0;
+      const dsp::RequantEntry rq = dsp::requant_entry(requant + dsp::kRequantStride * c);
+      for (int32_t oh0 = 0; oh0 < OH; oh0 += R) {
+        const int32_t rows_out = OH - oh0 < R ? OH - oh0 : R;
+        const int32_t ih0 = oh0 * SH - PH;
+        const int32_t rows_in = (rows_out - 1) * SH + 3;
+        for (int32_t i = 0; i < rows_in; ++i) {
+          int16_t* r = scratch + i * wp;
+          const int32_t ih = ih0 + i;
+          if (ih < 0 || ih >= IH) {
+            for (int32_t j = lo; j < hi; ++j) r[j] = 0;
+          } else {
+            const int8_t* xr = xc + ih * IW;
+            for (int32_t j = lo; j < hi; ++j) r[j] = static_cast<int16_t>(xr[j] + q.input_offset);
+          }
+        }
+        if (narrow) {
+          // All rows of the block: sums, then one requantisation loop over
+          // the block's outputs (contiguous in y).
+          int32_t acc[kDwRun];
+          int32_t* a = acc;
+          for (int32_t o = 0; o < rows_out; ++o) {
+            const int16_t* r0 = scratch + o * SH * wp;
+            for (int32_t ow = 0; ow < OW; ++ow, r0 += SW) {
+              int32_t s = dsp::smlad(dsp::load32(r0), w01a, b + r0[2] * w2a);
+              s = dsp::smlad(dsp::load32(r0 + wp), w01b, s + r0[wp + 2] * w2b);
+              *a++ = dsp::smlad(dsp::load32(r0 + 2 * wp), w01c, s + r0[2 * wp + 2] * w2c);
+            }
+          }
+          int8_t* yb = yc + oh0 * OW;
+          const int32_t n_out = rows_out * OW;
+          for (int32_t i = 0; i < n_out; ++i) yb[i] = dsp::requant_out(acc[i], rq, oc);
+          continue;
+        }
+        for (int32_t o = 0; o < rows_out; ++o) {
+          const int16_t* row = scratch + o * SH * wp;
+          int8_t* yr = yc + (oh0 + o) * OW;
+          for (int32_t ow0 = 0; ow0 < OW; ow0 += kDwRun) {
+            const int32_t run = OW - ow0 < kDwRun ? OW - ow0 : kDwRun;
+            int32_t acc[kDwRun];
+            const int16_t* r0 = row + ow0 * SW;
+            for (int32_t i = 0; i < run; ++i) {
+              int32_t a = dsp::smlad(dsp::load32(r0), w01a, b + r0[2] * w2a);
+              a = dsp::smlad(dsp::load32(r0 + wp), w01b, a + r0[wp + 2] * w2b);
+              acc[i] = dsp::smlad(dsp::load32(r0 + 2 * wp), w01c, a + r0[2 * wp + 2] * w2c);
+              r0 += SW;
+            }
+            for (int32_t i = 0; i < run; ++i) yr[ow0 + i] = dsp::requant_out(acc[i], rq, oc);
+          }
+        }
+      }
+    }
+  }
+}
+
+// One requantisation (multiplier >= 0, shift) with its shifts and rounding
+// mask worked out once: multiply_by_quantized_multiplier, see requant_out.
+struct Requant1 {
+  int32_t multiplier, left, right, mask;
+  Requant1(int32_t mult, int32_t shift)
+      : multiplier(mult),
+        left(shift > 0 ? shift : 0),
+        right(shift > 0 ? 0 : -shift),
+        mask(static_cast<int32_t>((int64_t{1} << right) - 1)) {}
+  int32_t operator()(int32_t x) const {
+    const int64_t ab = static_cast<int64_t>(shift_left_wrapping(x, left)) * multiplier + (int64_t{1} << 30);
+    const int32_t h = static_cast<int32_t>(ab >> 31);
+    const int32_t threshold = (mask >> 1) + static_cast<int32_t>(static_cast<uint32_t>(h) >> 31);
+    return (h >> right) + ((h & mask) > threshold ? 1 : 0);
+  }
+};
+
+// qbinary<int8_t, QuantAdd> for two int8 tensors of the output's shape
+// (no broadcasting), n elements: the same arithmetic with the shifts and
+// masks worked out once per call.
+inline void qadd_dsp(const QuantAdd& f, const int8_t* a, const int8_t* b, int8_t* y, int32_t n) {
+  const Requant1 ra(f.a_multiplier, f.a_shift), rb(f.b_multiplier, f.b_shift);
+  const Requant1 ry(f.output_multiplier, f.output_shift);
+  for (int32_t i = 0; i < n; ++i) {
+    const int32_t sa = ra(shift_left_wrapping(a[i] + f.a_offset, f.left_shift));
+    const int32_t sb = rb(shift_left_wrapping(b[i] + f.b_offset, f.left_shift));
+    y[i] = static_cast<int8_t>(clamp_i32(ry(sa + sb) + f.output_offset, f.act_min, f.act_max));
+  }
+}
+
+}  // namespace rt
+}  // namespace emlc
+
+#endif
