@@ -16,6 +16,9 @@
 //     QDQ): for every input_K.npy the generated code and the compiler's
 //     evaluation must reproduce output_K.npy (TensorFlow Lite Micro's int8
 //     output) byte for byte.
+//
+//   Both take --cxxflags FLAGS: extra flags for the generated code and its
+//   driver (the sanitized build passes -fsanitize=address,undefined).
 #include <fmt/format.h>
 
 #include <cmath>
@@ -55,13 +58,14 @@ std::vector<uint8_t> readRaw(const std::string& path) {
 
 // Writes the folder, builds it alone with strict flags and links the raw
 // driver; returns the executable's path or "".
-std::string build(const Compilation& c, const std::string& work, const std::string& support) {
+std::string build(const Compilation& c, const std::string& work, const std::string& support,
+                  const std::string& cxxflags) {
   const std::string gen = work + "/gen";
   if (Status st = writeOutputDir(gen, c.files); !st) {
     std::fprintf(stderr, "%s\n", st.error().message.c_str());
     return "";
   }
-  const std::string flags = "-std=c++17 -O2 -Wall -Wextra -Werror -fno-exceptions -fno-rtti";
+  const std::string flags = "-std=c++17 -O2 -Wall -Wextra -Werror -fno-exceptions -fno-rtti " + cxxflags;
   std::string objs;
   for (const std::string& f : {c.name, c.name + "_weights"}) {
     const std::string cmd = fmt::format("g++ {} -c {}/{}.cpp -o {}/{}.o", flags, gen, f, work, f);
@@ -129,7 +133,7 @@ int ptq(const std::string& dir, const std::string& work, std::map<std::string, s
   auto c = compileModel(co);
   if (!c) return fail(name + ": int8 compile: " + c.error().message);
   const Graph& g = c->model.graph;
-  const std::string exe = build(*c, work, a["--support"]);
+  const std::string exe = build(*c, work, a["--support"], a["--cxxflags"]);
   if (exe.empty()) return fail(name + ": the generated int8 code does not build");
 
   // Native int8: the quantized input through NAME_run vs the compiler's evaluation.
@@ -187,7 +191,7 @@ int qdq(const std::string& dir, const std::string& work, std::map<std::string, s
   const Graph& g = c->model.graph;
   for (const auto& n : c->model.quant.lowering.nodes)
     if (!n.lowered) return fail(fmt::format("{}: {} stayed float: {}", name, n.node, n.result));
-  const std::string exe = build(*c, work, a["--support"]);
+  const std::string exe = build(*c, work, a["--support"], a["--cxxflags"]);
   if (exe.empty()) return fail(name + ": the generated code does not build");
   int cases = 0;
   for (int k = 0; fs::exists(fmt::format("{}/input_{}.npy", dir, k)); ++k, ++cases) {
