@@ -89,7 +89,7 @@ done
 # A sensor pipeline (window, FFT features, post-processing) around the HAR model.
 compile har_pipeline har "$tests/../examples/har_pipeline/har_cnn1d.onnx" --pipeline "$tests/../examples/har_pipeline/pipeline.json"
 # A streaming model: the GRU keyword spotter with its state kept across runs.
-compile kws_gru_stateful kws_gru "$tests/rnn/kws_gru/model.onnx" --stateful
+compile kws_gru_stateful kws_gru "$tests/rnn/kws_gru/model.onnx" --stateful --input-shape mfcc=1,1,10
 
 echo "hygiene: $checked folders checked, $failures failures"
 [ "$failures" -eq 0 ] && [ "$checked" -gt 0 ]
