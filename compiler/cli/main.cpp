@@ -10,6 +10,7 @@
 #include <filesystem>
 #include <iostream>
 
+#include "codegen/stack_usage.h"
 #include "driver/compile.h"
 #include "eval/evaluator.h"
 #include "ops/op.h"
@@ -168,6 +169,8 @@ Expected<const QuantOptions*> quantOptions(const QuantArgs& a) {
 
 // --max-tensor-bytes (compile): largest tensor accepted anywhere in the model.
 std::string g_maxTensorBytes;
+bool g_measureStack = false;   // --measure-stack
+std::string g_stackCompiler;  // --stack-compiler
 
 // --passes-report: one line per pass (nodes before -> after) and its changes.
 std::string passesReport(const std::vector<PassRecord>& log) {
@@ -248,6 +251,13 @@ int cmdCompile(const std::string& model, const std::string& outDir, const std::s
   opt.passes.prune = pr.value();
   auto c = compileModel(opt);
   if (!c) return fail(c.error());
+  if (g_measureStack) {
+    const std::string cxx = g_stackCompiler.empty() ? kDefaultStackCompiler : g_stackCompiler;
+    auto usage = measureRunStack(c->files, c->name, cxx);
+    if (!usage) return fail(usage.error());
+    st = stateStackUsage(c->files, c->name, cxx, usage.value());
+    if (!st) return fail(st.error());
+  }
   st = writeOutputDir(outDir, c->files);
   if (!st) return fail(st.error());
   const MemoryPlan& p = c->plan;
@@ -437,6 +447,10 @@ int realMain(int argc, char** argv) {
   compile->add_option("--max-tensor-bytes", g_maxTensorBytes,
                       "Refuse models holding a tensor larger than BYTES (suffixes K, M; default 1G)");
 
+  compile->add_flag("--measure-stack", g_measureStack,
+                    "Build NAME.cpp with the target compiler and state NAME_run's measured stack use in NAME.h");
+  compile->add_option("--stack-compiler", g_stackCompiler,
+                      std::string("Compiler command for --measure-stack (default: ") + kDefaultStackCompiler + ")");
   compile->add_option("--pipeline", pipeline,
                       "Sensor pipeline description (JSON): also writes NAME_pipeline.h/.cpp (samples -> decisions)");
 

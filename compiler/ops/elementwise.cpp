@@ -322,6 +322,7 @@ class Variadic final : public Op {
   OpDoc doc() const override { return {IsMean ? doc::kFloat : doc::kNumeric, ""}; }
   Status infer(Node& n, Graph& g) const override {
     if (n.inputs.empty()) return invalid("needs at least one input");
+    if (n.inputs[0] == kNoTensor) return invalid("inputs may not be omitted");
     const TensorType& a = g.inType(n, 0);
     EMLC_TRY(checkTypes(a.dtype, IsMean ? Types::Float : Types::Numeric));
     Shape out = a.shape;

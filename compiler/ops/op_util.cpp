@@ -75,7 +75,9 @@ Expected<std::vector<int64_t>> constInts(const Graph& g, TensorId id) {
   if (!x.isConstant()) return internal("constInts on a non-constant tensor");
   std::vector<int64_t> v(static_cast<size_t>(x.type.numel()));
   switch (x.type.dtype) {
-    case DType::I64: std::memcpy(v.data(), x.data->data(), v.size() * 8); break;
+    case DType::I64:
+      if (!v.empty()) std::memcpy(v.data(), x.data->data(), v.size() * 8);  // data() may be null when empty
+      break;
     case DType::I32:
       for (size_t i = 0; i < v.size(); ++i) v[i] = x.as<int32_t>()[i];
       break;

@@ -118,7 +118,7 @@ inline int8_t requant_out(int32_t acc, RequantEntry r, OutputClamp o) {
   // remainder > threshold: round away from zero; t < 0 exactly then (no overflow:
   // threshold <= 2^30, remainder < 2^31).
   const int32_t t = threshold - (h & r.mask);
-  int32_t v = (h >> r.right) - (t >> 31) + o.offset;
+  int32_t v = (h >> r.right) + (t < 0 ? 1 : 0) + o.offset;
   v = v < o.lo ? o.lo : v;
   v = v > o.hi ? o.hi : v;
   return static_cast<int8_t>(v);

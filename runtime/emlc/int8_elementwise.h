@@ -173,9 +173,11 @@ inline void dynamic_quantize_linear(const float* x, uint8_t* y, float* y_scale, 
   z = z < 0.0f ? 0.0f : (z > 255.0f ? 255.0f : z);
   *y_scale = scale;
   *y_zero_point = static_cast<uint8_t>(z);
-  const uint8_t zp = static_cast<uint8_t>(z);
-  if (scale > 0.0f) quantize_linear<uint8_t>(x, &scale, &zp, y, 1, 1, n);
-  else fill(y, n, zp);
+  // One channel: arrays of one, as quantize_linear indexes per channel.
+  const float scales[1] = {scale};
+  const uint8_t zps[1] = {static_cast<uint8_t>(z)};
+  if (scale > 0.0f) quantize_linear<uint8_t>(x, scales, zps, y, 1, 1, n);
+  else fill(y, n, zps[0]);
 }
 
 // Per-tensor conversions at a model's boundary (the generated NAME_run_f32

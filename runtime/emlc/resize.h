@@ -78,7 +78,7 @@ inline void resize_interp(const ResizeParams& p, const int32_t* offsets, const T
   const int32_t combos = numel(act_taps, na);
   int32_t idx[kMaxRank] = {0};
   for (int32_t o = 0; o < n; ++o) {
-    int32_t e[kMaxRank];
+    int32_t e[kMaxRank] = {0};  // initialised: cppcheck cannot see that na > 0 implies r > 0
     int32_t base = 0;
     bool outside = false;
     for (int32_t a = 0; a < r; ++a) {

@@ -50,6 +50,7 @@ struct Options {
   std::string runtime;  // folder holding emlc/runtime.h
   std::string filter;
   std::string cxx = "g++";
+  std::string cxxflags;  // extra flags for the generated code and driver (sanitizers)
   std::string update;   // write a fresh expectation list here
   int jobs = 2;
   double atol = 1e-4, rtol = 1e-4;
@@ -348,7 +349,7 @@ bool compareOutput(const HostTensor& want, const std::string& gotBytes, double a
       return true;
     }
     default:
-      if (std::memcmp(gotBytes.data(), want.data.data(), want.data.size()) != 0) {
+      if (!want.data.empty() && std::memcmp(gotBytes.data(), want.data.data(), want.data.size()) != 0) {
         size_t es = dtypeSize(want.type.dtype);
         for (int64_t i = 0; i < n; ++i)
           if (std::memcmp(gotBytes.data() + es * i, want.data.data() + es * i, es) != 0) {
@@ -382,7 +383,7 @@ std::map<std::string, std::pair<std::string, std::string>> readExpected(const st
 int usage() {
   std::fprintf(stderr,
                "usage: emlc_conformance --runtime DIR [--data DIR] [--work DIR] [--expected FILE] [--filter REGEX]\n"
-               "                        [--jobs N] [--cxx g++] [--update FILE]\n");
+               "                        [--jobs N] [--cxx g++] [--cxxflags FLAGS] [--update FILE]\n");
   return 2;
 }
 
@@ -399,6 +400,7 @@ int main(int argc, char** argv) {
     else if (a == "--runtime") o.runtime = next();
     else if (a == "--filter") o.filter = next();
     else if (a == "--cxx") o.cxx = next();
+    else if (a == "--cxxflags") o.cxxflags = next();
     else if (a == "--update") o.update = next();
     else if (a == "--jobs") o.jobs = std::atoi(next().c_str());
     else return usage();
@@ -450,11 +452,11 @@ int main(int argc, char** argv) {
   }
 
   // 2. Build: one object per generated source, failures isolated per unit.
-  const std::string flags = "-std=c++17 -O1 -Wall -Wextra -Werror -fno-exceptions -fno-rtti";
+  const std::string flags = "-std=c++17 -O1 -Wall -Wextra -Werror -fno-exceptions -fno-rtti " + o.cxxflags;
   std::string nj = fmt::format(
       "rule cxx\n  command = {0} {1} -I{2} -c $in -o $out > $out.log 2>&1 || (rm -f $out; exit 1)\n"
-      "rule link\n  command = {0} $in -o $out -lm\n",
-      o.cxx, flags, fs::absolute(o.runtime).string());
+      "rule link\n  command = {0} {3} $in -o $out -lm\n",
+      o.cxx, flags, fs::absolute(o.runtime).string(), o.cxxflags);
   for (const Unit* u : units)
     for (const char* f : {"", "_weights"})
       nj += fmt::format("build gen/{0}/{0}{1}.o: cxx gen/{0}/{0}{1}.cpp\n", u->name, f);
@@ -478,7 +480,8 @@ int main(int argc, char** argv) {
       if (ok) good.push_back(&u);
     }
   writeFileOrDie(o.work + "/driver.cpp", outBytesMacros(good, nouts) + driverSource(good));
-  std::string link = fmt::format("cd {} && {} -std=c++17 -O1 -I gen -c driver.cpp -o driver.o > driver.log 2>&1", o.work, o.cxx);
+  std::string link = fmt::format("cd {} && {} -std=c++17 -O1 {} -I gen -c driver.cpp -o driver.o > driver.log 2>&1", o.work, o.cxx,
+                                 o.cxxflags);
   if (std::system(link.c_str()) != 0) {
     std::fprintf(stderr, "conformance: the driver does not build; see %s/driver.log\n", o.work.c_str());
     return 2;
@@ -486,7 +489,7 @@ int main(int argc, char** argv) {
   std::string objs = "driver.o";
   for (const Unit* u : good) objs += fmt::format(" gen/{0}/{0}.o gen/{0}/{0}_weights.o", u->name);
   writeFileOrDie(o.work + "/link.rsp", objs);
-  link = fmt::format("cd {} && {} @link.rsp -o driver -lm > link.log 2>&1", o.work, o.cxx);
+  link = fmt::format("cd {} && {} {} @link.rsp -o driver -lm > link.log 2>&1", o.work, o.cxx, o.cxxflags);
   if (std::system(link.c_str()) != 0) {
     std::fprintf(stderr, "conformance: linking failed; see %s/link.log\n", o.work.c_str());
     return 2;
@@ -494,6 +497,7 @@ int main(int argc, char** argv) {
 
   // 3. Run and compare.
   std::map<std::string, int> counts;
+  int sanitizer_reports = 0;
   for (Test& t : tests) {
     if (t.status.empty()) {
       t.status = "PASS";
@@ -516,6 +520,17 @@ int main(int argc, char** argv) {
           for (size_t k = 0; k < ds.outputs.size(); ++k) args += fmt::format(" {}/{}_{}_out{}.bin", io, u.name, s, k);
           std::string run = fmt::format("timeout 20 {}/driver {}{} 2> {}/{}_{}.err", o.work, u.name, args, io, u.name, s);
           int rc = std::system(run.c_str());
+          // A sanitizer report (generated code built with --cxxflags
+          // -fsanitize=...) fails the run even where the test is expected
+          // to fail for another reason.
+          const std::string err = readFile(fmt::format("{}/{}_{}.err", io, u.name, s));
+          size_t at = std::min(err.find("Sanitizer"), err.find("runtime error:"));
+          if (at != std::string::npos) {
+            ++sanitizer_reports;
+            at = err.rfind('\n', at);
+            std::printf("SANITIZER   %s: %s\n", t.id.c_str(),
+                        firstLine(err.substr(at == std::string::npos ? 0 : at + 1), 400).c_str());
+          }
           if (rc != 0) {
             t.status = "FAIL";
             t.reason = fmt::format("generated code exited with status {}: {}", rc,
@@ -573,5 +588,6 @@ int main(int argc, char** argv) {
   }
   std::printf("conformance: %d passed, %d unsupported, %d failed, of %zu tests; %d differ from the expectation list\n",
               counts["PASS"], counts["UNSUPPORTED"], counts["FAIL"], tests.size(), unexpected);
-  return unexpected == 0 ? 0 : 1;
+  if (sanitizer_reports) std::printf("conformance: %d runs with a sanitizer report\n", sanitizer_reports);
+  return unexpected == 0 && sanitizer_reports == 0 ? 0 : 1;
 }

@@ -37,7 +37,7 @@ const char* const kOpTypes[] = {
     "Unsqueeze", "Expand", "Tile", "ReduceMean", "ArgMax", "TopK", "Einsum", "Cast", "Where", "Clip",
     "ConvTranspose", "Flatten", "Shape", "ConstantOfShape", "Range", "CumSum", "ScatterND", "GatherND",
     "OneHot", "Trilu", "DepthToSpace", "LayerNormalization", "Identity", "Constant", "NoSuchOp"};
-const char* const kHostile[] = {"*/ int x; /*", "\n#include <evil>\n", "\"", "\\", "??/", "a\0b", "",
+const char* const kHostile[] = {"*/ int x; /*", "\n#include <evil>\n", "\"", "\\", "?" "?/", "a\0b", "",
                                 "\xff\xfe", "class", "__x", "../../etc/passwd", "/abs/path"};
 
 // Collects every message reachable from `m` (pre-order).

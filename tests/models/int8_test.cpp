@@ -33,6 +33,9 @@
 //     below the unpruned model, the same op histogram (the residual Adds are
 //     still there), the generated code equal to the evaluation on
 //     input_0.npy; prints the accuracy change.
+//
+//   All modes take --cxxflags FLAGS: extra flags for the generated code and its
+//   driver (the sanitized build passes -fsanitize=address,undefined).
 #include <fmt/format.h>
 
 #include <cmath>
@@ -74,13 +77,14 @@ std::vector<uint8_t> readRaw(const std::string& path) {
 
 // Writes the folder, builds it alone with strict flags and links the raw
 // driver; returns the executable's path or "".
-std::string build(const Compilation& c, const std::string& work, const std::string& support) {
+std::string build(const Compilation& c, const std::string& work, const std::string& support,
+                  const std::string& cxxflags) {
   const std::string gen = work + "/gen";
   if (Status st = writeOutputDir(gen, c.files); !st) {
     std::fprintf(stderr, "%s\n", st.error().message.c_str());
     return "";
   }
-  const std::string flags = "-std=c++17 -O2 -Wall -Wextra -Werror -fno-exceptions -fno-rtti";
+  const std::string flags = "-std=c++17 -O2 -Wall -Wextra -Werror -fno-exceptions -fno-rtti " + cxxflags;
   std::string objs;
   for (const std::string& f : {c.name, c.name + "_weights"}) {
     const std::string cmd = fmt::format("g++ {} -c {}/{}.cpp -o {}/{}.o", flags, gen, f, work, f);
@@ -148,7 +152,7 @@ int ptq(const std::string& dir, const std::string& work, std::map<std::string, s
   auto c = compileModel(co);
   if (!c) return fail(name + ": int8 compile: " + c.error().message);
   const Graph& g = c->model.graph;
-  const std::string exe = build(*c, work, a["--support"]);
+  const std::string exe = build(*c, work, a["--support"], a["--cxxflags"]);
   if (exe.empty()) return fail(name + ": the generated int8 code does not build");
 
   // Native int8: the quantized input through NAME_run vs the compiler's evaluation.
@@ -206,7 +210,7 @@ int qdq(const std::string& dir, const std::string& work, std::map<std::string, s
   const Graph& g = c->model.graph;
   for (const auto& n : c->model.quant.lowering.nodes)
     if (!n.lowered) return fail(fmt::format("{}: {} stayed float: {}", name, n.node, n.result));
-  const std::string exe = build(*c, work, a["--support"]);
+  const std::string exe = build(*c, work, a["--support"], a["--cxxflags"]);
   if (exe.empty()) return fail(name + ": the generated code does not build");
   int cases = 0;
   for (int k = 0; fs::exists(fmt::format("{}/input_{}.npy", dir, k)); ++k, ++cases) {
@@ -313,7 +317,7 @@ int pruneInt8(const std::string& dir, const std::string& work, std::map<std::str
   }
   std::printf("  sparse == dense int8 kernels on the same zeroed weights: %zu test samples, byte for byte\n", n);
 
-  const std::string exe = build(*c1, work, a["--support"]);
+  const std::string exe = build(*c1, work, a["--support"], a["--cxxflags"]);
   if (exe.empty()) return fail(name + ": the generated sparse code does not build");
   auto input = readNpy(dir + "/input_0.npy");
   if (!input) return fail(name + ": " + input.error().message);
@@ -359,7 +363,7 @@ int structured(const std::string& dir, const std::string& work, std::map<std::st
   const double need = std::atof(a["--min-saving"].c_str());
   if (mac < need || wb < need) return fail(name + ": MAC or weight saving below " + a["--min-saving"]);
   const Graph& g = c1->model.graph;
-  const std::string exe = build(*c1, work, a["--support"]);
+  const std::string exe = build(*c1, work, a["--support"], a["--cxxflags"]);
   if (exe.empty()) return fail(name + ": the generated code does not build");
   auto input = readNpy(dir + "/input_0.npy");
   if (!input) return fail(name + ": " + input.error().message);

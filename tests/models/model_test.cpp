@@ -3,7 +3,9 @@
 // flags, check the objects reference no heap functions, run on input_0.npy
 // and compare with output_0.npy; also compare the compiler's own evaluation.
 //
-// usage: emlc_model_test MODEL_DIR WORK_DIR [--cxx g++] [--tol 1e-4] [--optimize speed|size] [--io-layout nhwc]
+// usage: emlc_model_test MODEL_DIR WORK_DIR [--cxx g++] [--cxxflags FLAGS] [--tol 1e-4] [--optimize speed|size]
+//                        [--io-layout nhwc]
+// (--cxxflags: extra flags for the generated code and its driver, e.g. sanitizers.)
 // --io-layout nhwc: input_0.npy (the model's layout) is transposed to channels-last here
 // before it is fed to the generated code and the evaluation.
 // Pass criterion: max|got - want| <= tol * max|want| (normalised max error).
@@ -60,10 +62,10 @@ double normalisedError(const HostTensor& got, const HostTensor& want) {
 
 int main(int argc, char** argv) {
   if (argc < 3) {
-    std::fprintf(stderr, "usage: emlc_model_test MODEL_DIR WORK_DIR [--cxx g++] [--tol 1e-4] [--support DIR] [--optimize speed|size] [--io-layout nhwc]\n");
+    std::fprintf(stderr, "usage: emlc_model_test MODEL_DIR WORK_DIR [--cxx g++] [--cxxflags FLAGS] [--tol 1e-4] [--support DIR] [--optimize speed|size] [--io-layout nhwc]\n");
     return 2;
   }
-  std::string modelDir = argv[1], work = argv[2], cxx = "g++", support = "tests/support", optimize = "speed", ioLayout = "model";
+  std::string modelDir = argv[1], work = argv[2], cxx = "g++", support = "tests/support", optimize = "speed", cxxflags, ioLayout = "model";
   double tol = 1e-4;
   for (int i = 3; i + 1 < argc; i += 2) {
     std::string a = argv[i];
@@ -72,6 +74,7 @@ int main(int argc, char** argv) {
     else if (a == "--support") support = argv[i + 1];
     else if (a == "--optimize") optimize = argv[i + 1];
     else if (a == "--io-layout") ioLayout = argv[i + 1];
+    else if (a == "--cxxflags") cxxflags = argv[i + 1];
   }
   const std::string name = fs::path(modelDir).filename().string();
   fs::remove_all(work);
@@ -105,7 +108,7 @@ int main(int argc, char** argv) {
               c->model.graph.nodes.size(), c->plan.arena_size, c->plan.lower_bound, c->files.size());
 
   // Build the folder alone: only its own directory is on the include path.
-  const std::string flags = "-std=c++17 -O2 -Wall -Wextra -Werror -fno-exceptions -fno-rtti";
+  const std::string flags = "-std=c++17 -O2 -Wall -Wextra -Werror -fno-exceptions -fno-rtti " + cxxflags;
   for (const std::string f : {name, name + "_weights"}) {
     std::string cmd = fmt::format("{} {} -c {}/{}.cpp -o {}/{}.o", cxx, flags, gen, f, work, f);
     if (run(cmd) != 0) {
@@ -135,7 +138,7 @@ int main(int argc, char** argv) {
   }
   std::string exe = work + "/model_main";
   std::string cmd = fmt::format("{} {} -DEMLC_MODEL={} -DEMLC_MODEL_HEADER='\"{}.h\"' -I{} {}/npy_main.cpp {}/{}.o {}/{}_weights.o -o {} -lm",
-                                cxx, "-std=c++17 -O2", name, name, gen, support, work, name, work, name, exe);
+                                cxx, "-std=c++17 -O2 " + cxxflags, name, name, gen, support, work, name, work, name, exe);
   if (run(cmd) != 0) {
     std::fprintf(stderr, "FAIL %s: driver does not link\n", name.c_str());
     return 1;
