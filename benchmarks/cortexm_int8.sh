@@ -95,7 +95,7 @@ for model in kws_dscnn vww_mobilenetv1_025 ic_resnet8 ad_autoencoder; do
       onnx=tests/models/mlperf_tiny/$model/model_qdq.onnx
       build/bin/emlc compile $onnx -o $d/gen --name $name --target $t > $d/compile.log
     fi
-    macs=$(build/bin/emlc inspect $onnx | sed -n 's/.*MACs[^0-9]*\([0-9,]*\).*/\1/p' | head -1 | tr -d ,)
+    macs=$(build/bin/emlc inspect $onnx --disable-pass sparse-weights | sed -n 's/.*MACs[^0-9]*\([0-9,]*\).*/\1/p' | head -1 | tr -d ,)
     arena=$(sed -n "s/#define ${name}_ARENA_SIZE \([0-9]*\).*/\1/p" $d/gen/$name.h)
     bound=$(sed -n 's/.*lower bound \([0-9]*\) B.*/\1/p' $d/compile.log | head -1)
     defs="-DMODEL=$name -DMODEL_HEADER=\"$name.h\" -I$d/gen"
