@@ -7,10 +7,13 @@
 #   sh benchmarks/kws_gru_stream.sh [PLUGIN.so]
 set -eu
 cd "$(dirname "$0")/.."
-plugin=${1:-/work/shared/tools/qemu-insn-count/insn_window.so}
-[ -f "$plugin" ] || { echo "build the plugin first: /work/shared/tools/qemu-insn-count/build.sh" >&2; exit 1; }
 work=build/bench-kws-gru
 rm -rf "$work" && mkdir -p "$work"
+# The plugin, built from the shared source unless one is given (the shared
+# folder is read-only).
+plugin=${1:-$work/insn_window.so}
+src=${EMLC_QEMU_PLUGIN_SRC:-/work/shared/tools/qemu-insn-count/insn_window.c}
+[ -f "$plugin" ] || cc -shared -fPIC -O2 -o "$plugin" "$src"
 model=tests/rnn/kws_gru/model.onnx
 build/bin/emlc compile $model -o $work/s --name kws_s --input-shape mfcc=1,1,10 --stateful > $work/s.log
 build/bin/emlc compile $model -o $work/f --name kws_f --input-shape mfcc=1,49,10 > $work/f.log
