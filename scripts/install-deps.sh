@@ -6,7 +6,7 @@ PKGS="cmake ninja-build g++ make
 libonnx-dev libprotobuf-dev protobuf-compiler libfmt-dev libcli11-dev libgtest-dev
 libonnx-testdata gcc-arm-none-eabi libnewlib-arm-none-eabi libstdc++-arm-none-eabi-newlib
 qemu-system-arm binutils nlohmann-json3-dev
-clang libclang-rt-14-dev cppcheck locales"
+clang libclang-rt-14-dev cppcheck locales python3"
 missing=""
 for p in $PKGS; do
   dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing="$missing $p"
