@@ -14,7 +14,10 @@
 // emlc.QGemm   inputs A [..., K], B (constant [N,K] if trans_b else [K,N],
 //              per tensor or per column), bias (int32 [N], optional);
 //              attributes trans_b, y_scale, y_zero_point, act_min, act_max.
+#include <algorithm>
 #include <cmath>
+#include <cstdlib>
+#include <limits>
 
 #include "emlc/int8_conv.h"
 #include "emlc/int8_dsp.h"
@@ -149,15 +152,104 @@ ConstArray<int8_t> packDsp(int64_t rows, int64_t K, At at) {
   return out;
 }
 
-// Requantisation table of the DSP kernels (int8_dsp.h): per channel the
-// multiplier, left shift, right shift and rounding mask.
-ConstArray<int32_t> dspRequant(const std::vector<int32_t>& mult, const std::vector<int32_t>& shift) {
-  ConstArray<int32_t> t;
+// Requantisation of one DSP layer: the kernels' policy (int8_dsp.h) and its
+// table, four int32 per channel.
+enum class DspPolicy { Full, Short, ShortSat8 };
+struct DspRequant {
+  DspPolicy policy = DspPolicy::Full;
+  ConstArray<int32_t> table;
+};
+
+// The range [lo, hi] of each output channel's accumulator, bias + the dot
+// product of its K weights `at(row, k)` with inputs x + input_offset, x any
+// int8: bias +- sum |w| * max |x + input_offset|.
+struct AccRange {
+  int64_t lo, hi;
+};
+template <class At>
+std::vector<AccRange> accRanges(int64_t rows, int64_t K, At at, const int32_t* bias, int32_t inputOffset) {
+  const int64_t xmax = std::max(std::abs(int64_t{-128} + inputOffset), std::abs(int64_t{127} + inputOffset));
+  std::vector<AccRange> out(static_cast<size_t>(rows));
+  for (int64_t r = 0; r < rows; ++r) {
+    int64_t d = 0;
+    for (int64_t k = 0; k < K; ++k) d += std::abs(int64_t{at(r, k)}) * xmax;
+    const int64_t b = bias ? bias[r] : 0;
+    out[static_cast<size_t>(r)] = AccRange{b - d, b + d};
+  }
+  return out;
+}
+
+// RequantShort when every channel allows it (a right shift r >= 1, |acc| <
+// 2^30, no overflow in h + (h >> 31) + add; see int8_dsp.h), with the SSAT
+// clamp when the clamp is the whole int8 range; else RequantFull.
+// A channel whose output is the same for every possible accumulator (the
+// reference requantisation is monotone in acc, so equal at both ends of
+// the range means constant; this is what tiny per-channel weight scales
+// with their huge biases and shifts up to 31 come to) gets the entry
+// {0, 1 + 2 * value, 1}, which gives that value.
+DspRequant dspRequant(const std::vector<int32_t>& mult, const std::vector<int32_t>& shift,
+                      const std::vector<AccRange>& acc, const rt::QuantConvParams& q) {
+  DspRequant r;
+  std::vector<int32_t> shortTable;
+  bool shortOk = acc.size() == mult.size();
+  constexpr int64_t kI32Min = std::numeric_limits<int32_t>::min(), kI32Max = std::numeric_limits<int32_t>::max();
+  for (size_t c = 0; c < mult.size() && shortOk; ++c) {
+    const AccRange a = acc[c];
+    const int64_t amax = std::max(std::abs(a.lo), std::abs(a.hi));
+    const int64_t right = -int64_t{shift[c]};
+    // Constant? (no wrapping: the int32 sums and the left shift stay in range)
+    if (a.lo >= kI32Min && a.hi <= kI32Max && (shift[c] <= 0 || (amax << shift[c]) <= kI32Max)) {
+      auto ref = [&](int64_t v) {
+        const int32_t y = rt::multiply_by_quantized_multiplier(static_cast<int32_t>(v), mult[c], shift[c]);
+        return rt::clamp_i32(y + q.output_offset, q.act_min, q.act_max);
+      };
+      const int32_t vlo = ref(a.lo);
+      if (vlo == ref(a.hi)) {
+        shortTable.insert(shortTable.end(), {0, 1 + 2 * vlo, 1, 0});
+        continue;
+      }
+    }
+    if (right < 1 || right > 30 || amax >= (int64_t{1} << 30)) {
+      shortOk = false;
+      break;
+    }
+    // |h| <= |acc| + 1 (M < 2^31); the sum must stay inside int32.
+    const int64_t add = (int64_t{1} << (right - 1)) + int64_t{q.output_offset} * (int64_t{1} << right);
+    if (amax + 2 + std::abs(add) > kI32Max) {
+      shortOk = false;
+      break;
+    }
+    shortTable.insert(shortTable.end(), {mult[c], static_cast<int32_t>(add), static_cast<int32_t>(right), 0});
+  }
+  if (shortOk) {
+    r.policy = q.act_min == -128 && q.act_max == 127 ? DspPolicy::ShortSat8 : DspPolicy::Short;
+    r.table.values = std::move(shortTable);
+    return r;
+  }
   for (size_t c = 0; c < mult.size(); ++c) {
     const int32_t left = shift[c] > 0 ? shift[c] : 0, right = shift[c] > 0 ? 0 : -shift[c];
-    t.values.insert(t.values.end(), {mult[c], left, right, static_cast<int32_t>((int64_t{1} << right) - 1)});
+    r.table.values.insert(r.table.values.end(), {mult[c], left, right, static_cast<int32_t>((int64_t{1} << right) - 1)});
   }
-  return t;
+  return r;
+}
+
+// Calls f(policy type) for the layer's policy.
+template <class F>
+Status withPolicy(DspPolicy p, F f) {
+  switch (p) {
+    case DspPolicy::Short: return f(rt::dsp::RequantShort<false>{});
+    case DspPolicy::ShortSat8: return f(rt::dsp::RequantShort<true>{});
+    case DspPolicy::Full: break;
+  }
+  return f(rt::dsp::RequantFull{});
+}
+
+// The bias values of node n's input b, or null; *known is false when the
+// bias is not a constant (then no range, and the full requantisation).
+const int32_t* constBias(const Lowering& l, size_t b, bool* known) {
+  const TensorId id = l.node().in(b);
+  *known = id == kNoTensor || l.graph().t(id).isConstant();
+  return id != kNoTensor && l.graph().t(id).isConstant() ? l.graph().t(id).as<int32_t>() : nullptr;
 }
 
 bool dspMarked(const Node& n) { return n.attrString(kKernelAttr, "") == kArmDsp; }
@@ -183,6 +275,14 @@ size_t dspConvScratch(const rt::ConvParams& geo) {
 Status callQConvDsp(Lowering& l, const rt::ConvParams& geo, const QSpec& s, const std::vector<int32_t>& mult,
                     const std::vector<int32_t>& shift) {
   const int8_t* w = l.graph().t(l.node().inputs[s.w]).as<int8_t>();
+  const rt::QuantConvParams q = convQuant(s);
+  bool biasKnown = false;
+  const int32_t* bias = constBias(l, s.b, &biasKnown);
+  const int64_t K = geo.group != 1 ? 9 : dspConvK(geo);  // weights per output channel
+  std::vector<AccRange> range;
+  if (biasKnown)
+    range = accRanges(geo.out_channels, K, [&](int64_t m, int64_t k) { return w[m * K + k]; }, bias, q.input_offset);
+  const DspRequant rq = dspRequant(mult, shift, range, q);
   if (geo.group != 1) {
     // Per channel and kernel row: (w0, w1) as an int16 pair, then w2.
     ConstArray<int32_t> packed{std::vector<int32_t>(static_cast<size_t>(6 * geo.out_channels))};
@@ -192,15 +292,20 @@ Status callQConvDsp(Lowering& l, const rt::ConvParams& geo, const QSpec& s, cons
       packed.values[2 * i] = static_cast<int32_t>(w0 | (w1 << 16));
       packed.values[2 * i + 1] = w[3 * i + 2];
     }
-    return l.call("emlc::rt::qdepthwise3x3_dsp", &rt::qdepthwise3x3_dsp, geo, convQuant(s), l.in<int8_t>(s.x),
-                  packed, l.optIn<int32_t>(s.b), dspRequant(mult, shift), l.out<int8_t>(0),
-                  l.scratch<int16_t>(dspConvScratch(geo) / sizeof(int16_t)));
+    return withPolicy(rq.policy, [&](auto policy) {
+      using RQ = decltype(policy);
+      return l.call(fmt::format("emlc::rt::qdepthwise3x3_dsp<{}>", RQ::kName), &rt::qdepthwise3x3_dsp<RQ>, geo,
+                    q, l.in<int8_t>(s.x), packed, l.optIn<int32_t>(s.b), rq.table, l.out<int8_t>(0),
+                    l.scratch<int16_t>(dspConvScratch(geo) / sizeof(int16_t)));
+    });
   }
-  const int64_t K = dspConvK(geo);
   ConstArray<int8_t> packed = packDsp(geo.out_channels, K, [&](int64_t m, int64_t k) { return w[m * K + k]; });
-  return l.call("emlc::rt::qconv_dsp", &rt::qconv_dsp, geo, convQuant(s), l.in<int8_t>(s.x), packed,
-                l.optIn<int32_t>(s.b), dspRequant(mult, shift), l.out<int8_t>(0),
-                l.scratch<int16_t>(dspConvScratch(geo) / sizeof(int16_t)));
+  return withPolicy(rq.policy, [&](auto policy) {
+    using RQ = decltype(policy);
+    return l.call(fmt::format("emlc::rt::qconv_dsp<{}>", RQ::kName), &rt::qconv_dsp<RQ>, geo, q,
+                  l.in<int8_t>(s.x), packed, l.optIn<int32_t>(s.b), rq.table, l.out<int8_t>(0),
+                  l.scratch<int16_t>(dspConvScratch(geo) / sizeof(int16_t)));
+  });
 }
 
 Status callQConv(Lowering& l, const rt::ConvParams& geo, const QSpec& s) {
@@ -350,11 +455,19 @@ Status callQGemm(Lowering& l, const rt::QuantGemmParams& geo, const QSpec& s) {
   if (dspGemm(l.node(), l.graph(), geo, s)) {
     const int64_t K = geo.K, N = geo.N;
     const int8_t* b = l.graph().t(l.node().inputs[s.w]).as<int8_t>();
-    ConstArray<int8_t> packed =
-        packDsp(N, K, [&](int64_t n, int64_t k) { return geo.b_trans ? b[n * K + k] : b[k * N + n]; });
-    return l.call("emlc::rt::qgemm_dsp", &rt::qgemm_dsp, geo, convQuant(s), l.in<int8_t>(s.x), packed,
-                  l.optIn<int32_t>(s.b), dspRequant(mult, shift), l.out<int8_t>(0),
-                  l.scratch<int16_t>(static_cast<size_t>(dspGemmRows(geo) * rt::dsp_k8(geo.K))));
+    auto at = [&](int64_t n, int64_t k) { return geo.b_trans ? b[n * K + k] : b[k * N + n]; };
+    ConstArray<int8_t> packed = packDsp(N, K, at);
+    const rt::QuantConvParams q = convQuant(s);
+    bool biasKnown = false;
+    const int32_t* bias = constBias(l, s.b, &biasKnown);
+    const DspRequant rq =
+        dspRequant(mult, shift, biasKnown ? accRanges(N, K, at, bias, q.input_offset) : std::vector<AccRange>{}, q);
+    return withPolicy(rq.policy, [&](auto policy) {
+      using RQ = decltype(policy);
+      return l.call(fmt::format("emlc::rt::qgemm_dsp<{}>", RQ::kName), &rt::qgemm_dsp<RQ>, geo, q,
+                    l.in<int8_t>(s.x), packed, l.optIn<int32_t>(s.b), rq.table, l.out<int8_t>(0),
+                    l.scratch<int16_t>(static_cast<size_t>(dspGemmRows(geo) * rt::dsp_k8(geo.K))));
+    });
   }
   const rt::QuantConvParams q = convQuant(s);
   return dispatch8(l.inType(s.x).dtype, [&](auto zx) -> Status {

@@ -124,6 +124,62 @@ inline int8_t requant_out(int32_t acc, RequantEntry r, OutputClamp o) {
   return static_cast<int8_t>(v);
 }
 
+#if EMLC_ACLE_DSP
+// (a * b + 2^31) >> 32: the rounded high word of the product (ACLE has no
+// SMMULR; one instruction).
+inline int32_t smmulr(int32_t a, int32_t b) {
+  int32_t r;
+  __asm__("smmulr %0, %1, %2" : "=r"(r) : "r"(a), "r"(b));
+  return r;
+}
+inline int32_t ssat8(int32_t v) { return __ssat(v, 8); }
+#else
+inline int32_t smmulr(int32_t a, int32_t b) {
+  return static_cast<int32_t>((static_cast<int64_t>(a) * b + (int64_t{1} << 31)) >> 32);
+}
+inline int32_t ssat8(int32_t v) { return v < -128 ? -128 : (v > 127 ? 127 : v); }
+#endif
+
+// Requantisation policies, the kernels' template argument; the compiler
+// picks one per layer from what it knows at compile time.
+//
+// RequantFull: any multiplier and shift (requant_out above, ~25
+// instructions an output).
+struct RequantFull {
+  static constexpr const char* kName = "emlc::rt::dsp::RequantFull";
+  using Entry = RequantEntry;
+  static Entry entry(const int32_t* r) { return requant_entry(r); }
+  static int8_t out(int32_t acc, Entry e, OutputClamp o) { return requant_out(acc, e, o); }
+};
+// RequantShort: the same values in about seven instructions, valid only
+// for layers where the compiler proved, per channel, that the shift is a
+// right shift r >= 1 (so no left shift), |acc| < 2^30 for every possible
+// accumulator (from the weights, bias and input range) and that the sums
+// below cannot overflow. Table entry: multiplier, add = 2^(r-1) +
+// (output offset << r), r. Why it is the same value:
+//   SRDHM(acc, M) = floor((acc*M + 2^30) / 2^31) = floor((2acc*M + 2^31) / 2^32)
+//                 = SMMULR(2acc, M)                       (2acc fits: |acc| < 2^30)
+//   the rounding division by 2^r (half away from zero) of h:
+//                 = floor((h + 2^(r-1) - [h < 0]) / 2^r)  (r >= 1)
+//   plus the offset: floor((h + 2^(r-1) + (h >> 31) + (offset << r)) / 2^r).
+// kSat8: the clamp is the whole int8 range (act_min -128, act_max 127),
+// one SSAT; otherwise a clamp to [act_min, act_max].
+template <bool kSat8>
+struct RequantShort {
+  static constexpr const char* kName =
+      kSat8 ? "emlc::rt::dsp::RequantShort<true>" : "emlc::rt::dsp::RequantShort<false>";
+  struct Entry {
+    int32_t multiplier, add, right;
+  };
+  static Entry entry(const int32_t* r) { return Entry{r[0], r[1], r[2]}; }
+  static int8_t out(int32_t acc, Entry e, OutputClamp o) {
+    const int32_t h = smmulr(acc * 2, e.multiplier);
+    const int32_t v = (h + (h >> 31) + e.add) >> e.right;
+    if (kSat8) return static_cast<int8_t>(ssat8(v));
+    return static_cast<int8_t>(v < o.lo ? o.lo : (v > o.hi ? o.hi : v));
+  }
+};
+
 // acc += the dot product of one group of four packed weights (word v) with
 // four column values (words x01, x23).
 inline int32_t mac4(int32_t v, int32_t x01, int32_t x23, int32_t acc) {
@@ -133,7 +189,7 @@ inline int32_t mac4(int32_t v, int32_t x01, int32_t x23, int32_t acc) {
 // Output channels [m0, M) against one column whose groups of four values
 // are gstep int16 apart (4: contiguous; 8: one of two interleaved columns);
 // outputs y[m * ystride]. m0 is even (a pair boundary) or M - 1.
-template <int32_t gstep>
+template <class RQ, int32_t gstep>
 inline void dot1(const int16_t* col, int32_t k8, const int8_t* w, int32_t m0, int32_t M,
                  const int32_t* bias, const int32_t* rq, const QuantConvParams& q, int8_t* y,
                  int32_t ystride) {
@@ -153,15 +209,15 @@ inline void dot1(const int16_t* col, int32_t k8, const int8_t* w, int32_t m0, in
       a1 = mac4(load32a(p0 + 12), x45, x67, mac4(load32a(p0 + 4), x01, x23, a1));
       p0 += 16;
     }
-    y[m * ystride] = requant_out(a0, requant_entry(rq + kRequantStride * (m)), oc);
-    y[(m + 1) * ystride] = requant_out(a1, requant_entry(rq + kRequantStride * (m + 1)), oc);
+    y[m * ystride] = RQ::out(a0, RQ::entry(rq + kRequantStride * (m)), oc);
+    y[(m + 1) * ystride] = RQ::out(a1, RQ::entry(rq + kRequantStride * (m + 1)), oc);
   }
   if (m < M) {  // the odd last channel: its own row
     const int8_t* p0 = w + m * k8;
     int32_t a0 = bias ? bias[m] : 0;
     const int16_t* x = col;
     for (int32_t k = 0; k < k8; k += 4, x += gstep) a0 = mac4(load32a(p0 + k), load32a(x), load32a(x + 2), a0);
-    y[m * ystride] = requant_out(a0, requant_entry(rq + kRequantStride * (m)), oc);
+    y[m * ystride] = RQ::out(a0, RQ::entry(rq + kRequantStride * (m)), oc);
   }
 }
 
@@ -246,6 +302,7 @@ inline void dot2_loop(const int8_t* wp, const int16_t* x, const int16_t* xend, i
 // y0[m * ystride] and y1[m * ystride]. Two channels x two columns per inner
 // loop, three pointers: the weights' unpacking is shared by both columns,
 // each column load by both channels.
+template <class RQ>
 inline void dot2(const int16_t* cols, int32_t k8, const int8_t* w, int32_t M, const int32_t* bias,
                  const int32_t* rq, const QuantConvParams& q, int8_t* y0, int8_t* y1,
                  int32_t ystride) {
@@ -258,16 +315,16 @@ inline void dot2(const int16_t* cols, int32_t k8, const int8_t* w, int32_t M, co
     const int32_t b0 = bias ? bias[m] : 0, b1 = bias ? bias[m + 1] : 0;
     int32_t a00 = b0, a01 = b0, a10 = b1, a11 = b1;  // a<channel><column>
     dot2_loop(wp, x, xend, a00, a01, a10, a11);
-    const RequantEntry r0 = requant_entry(rq + kRequantStride * m);
-    const RequantEntry r1 = requant_entry(rq + kRequantStride * (m + 1));
-    y0[m * ystride] = requant_out(a00, r0, oc);
-    y1[m * ystride] = requant_out(a01, r0, oc);
-    y0[(m + 1) * ystride] = requant_out(a10, r1, oc);
-    y1[(m + 1) * ystride] = requant_out(a11, r1, oc);
+    const typename RQ::Entry r0 = RQ::entry(rq + kRequantStride * m);
+    const typename RQ::Entry r1 = RQ::entry(rq + kRequantStride * (m + 1));
+    y0[m * ystride] = RQ::out(a00, r0, oc);
+    y1[m * ystride] = RQ::out(a01, r0, oc);
+    y0[(m + 1) * ystride] = RQ::out(a10, r1, oc);
+    y1[(m + 1) * ystride] = RQ::out(a11, r1, oc);
   }
   if (m < M) {
-    dot1<8>(cols, k8, w, m, M, bias, rq, q, y0, ystride);
-    dot1<8>(cols + 4, k8, w, m, M, bias, rq, q, y1, ystride);
+    dot1<RQ, 8>(cols, k8, w, m, M, bias, rq, q, y0, ystride);
+    dot1<RQ, 8>(cols + 4, k8, w, m, M, bias, rq, q, y1, ystride);
   }
 }
 
@@ -351,9 +408,13 @@ inline void gather_column(const ConvParams& p, int32_t input_offset, const int8_
 // K8 of a packed weight matrix with K values per output channel.
 constexpr int32_t dsp_k8(int32_t k) { return (k + 7) / 8 * 8; }
 
+// The kernels below take the requantisation policy RQ (RequantFull or
+// RequantShort, see above; the table's layout is the policy's).
+
 // qconv for group 1, 2-D (in_dims[0] == kernel[0] == 1) convolutions of int8
 // tensors: w_packed holds out_channels rows (pack order at the top) of
 // K = in_channels * KH * KW; scratch holds 2 * dsp_k8(K) int16.
+template <class RQ>
 inline void qconv_dsp(const ConvParams& p, const QuantConvParams& q, const int8_t* x, const int8_t* w_packed,
                       const int32_t* bias, const int32_t* requant, int8_t* y,
                       int16_t* scratch) {
@@ -368,17 +429,18 @@ inline void qconv_dsp(const ConvParams& p, const QuantConvParams& q, const int8_
     for (; pix + 2 <= P; pix += 2) {
       dsp::gather_column<8>(p, q.input_offset, xn, pix / OW, pix % OW, k8, scratch);
       dsp::gather_column<8>(p, q.input_offset, xn, (pix + 1) / OW, (pix + 1) % OW, k8, scratch + 4);
-      dsp::dot2(scratch, k8, w_packed, p.out_channels, bias, requant, q, yn + pix, yn + pix + 1, P);
+      dsp::dot2<RQ>(scratch, k8, w_packed, p.out_channels, bias, requant, q, yn + pix, yn + pix + 1, P);
     }
     if (pix < P) {
       dsp::gather_column<4>(p, q.input_offset, xn, pix / OW, pix % OW, k8, scratch);
-      dsp::dot1<4>(scratch, k8, w_packed, 0, p.out_channels, bias, requant, q, yn + pix, P);
+      dsp::dot1<RQ, 4>(scratch, k8, w_packed, 0, p.out_channels, bias, requant, q, yn + pix, P);
     }
   }
 }
 
 // qgemm of int8 tensors, one product (batch 1): B packed as N rows of K
 // (pack order at the top); scratch holds 2 * dsp_k8(K) int16.
+template <class RQ>
 inline void qgemm_dsp(const QuantGemmParams& p, const QuantConvParams& q, const int8_t* a, const int8_t* b_packed,
                       const int32_t* bias, const int32_t* requant, int8_t* y,
                       int16_t* scratch) {
@@ -397,9 +459,9 @@ inline void qgemm_dsp(const QuantGemmParams& p, const QuantConvParams& q, const 
       }
     }
     if (nr == 2)
-      dsp::dot2(scratch, k8, b_packed, p.N, bias, requant, q, y + i * p.N, y + (i + 1) * p.N, 1);
+      dsp::dot2<RQ>(scratch, k8, b_packed, p.N, bias, requant, q, y + i * p.N, y + (i + 1) * p.N, 1);
     else
-      dsp::dot1<4>(scratch, k8, b_packed, 0, p.N, bias, requant, q, y + i * p.N, 1);
+      dsp::dot1<RQ, 4>(scratch, k8, b_packed, 0, p.N, bias, requant, q, y + i * p.N, 1);
   }
 }
 
@@ -422,6 +484,7 @@ inline int32_t dsp_dw_block(const ConvParams& p) {
 }
 inline int32_t dsp_dw_scratch(const ConvParams& p) { return ((dsp_dw_block(p) - 1) * p.strides[1] + 3) * dsp_dw_row(p); }
 
+template <class RQ>
 inline void qdepthwise3x3_dsp(const ConvParams& p, const QuantConvParams& q, const int8_t* x, const int32_t* w_packed,
                               const int32_t* bias, const int32_t* requant, int8_t* y,
                               int16_t* scratch) {
@@ -442,7 +505,7 @@ inline void qdepthwise3x3_dsp(const ConvParams& p, const QuantConvParams& q, con
       const int32_t* wc = w_packed + 6 * c;
       const int32_t w01a = wc[0], w2a = wc[1], w01b = wc[2], w2b = wc[3], w01c = wc[4], w2c = wc[5];
       const int32_t b = bias ? bias[c] : 0;
-      const dsp::RequantEntry rq = dsp::requant_entry(requant + dsp::kRequantStride * c);
+      const typename RQ::Entry rq = RQ::entry(requant + dsp::kRequantStride * c);
       for (int32_t oh0 = 0; oh0 < OH; oh0 += R) {
         const int32_t rows_out = OH - oh0 < R ? OH - oh0 : R;
         const int32_t ih0 = oh0 * SH - PH;
@@ -472,7 +535,7 @@ inline void qdepthwise3x3_dsp(const ConvParams& p, const QuantConvParams& q, con
           }
           int8_t* yb = yc + oh0 * OW;
           const int32_t n_out = rows_out * OW;
-          for (int32_t i = 0; i < n_out; ++i) yb[i] = dsp::requant_out(acc[i], rq, oc);
+          for (int32_t i = 0; i < n_out; ++i) yb[i] = RQ::out(acc[i], rq, oc);
           continue;
         }
         for (int32_t o = 0; o < rows_out; ++o) {
@@ -488,7 +551,7 @@ inline void qdepthwise3x3_dsp(const ConvParams& p, const QuantConvParams& q, con
               acc[i] = dsp::smlad(dsp::load32(r0 + 2 * wp), w01c, a + r0[2 * wp + 2] * w2c);
               r0 += SW;
             }
-            for (int32_t i = 0; i < run; ++i) yr[ow0 + i] = dsp::requant_out(acc[i], rq, oc);
+            for (int32_t i = 0; i < run; ++i) yr[ow0 + i] = RQ::out(acc[i], rq, oc);
           }
         }
       }
