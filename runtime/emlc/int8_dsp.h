@@ -73,6 +73,14 @@ inline int32_t sxtb16_hi(int32_t x) {
 }
 // acc + lo(a) * lo(b) + hi(a) * hi(b), 16-bit halves.
 inline int32_t smlad(int32_t a, int32_t b, int32_t acc) { return __smlad(a, b, acc); }
+// a + sxtb16(x), halfword by halfword (a holds a pair of int16).
+inline int32_t sxtab16(int32_t a, int32_t x) { return __sxtab16(a, x); }
+// a + sxtb16_hi(x).
+inline int32_t sxtab16_hi(int32_t a, int32_t x) {
+  int32_t r;
+  __asm__("sxtab16 %0, %1, %2, ror #8" : "=r"(r) : "r"(a), "r"(x));
+  return r;
+}
 #else
 inline int32_t half_lo(int32_t x) { return static_cast<int16_t>(static_cast<uint32_t>(x) & 0xFFFFu); }
 inline int32_t half_hi(int32_t x) { return static_cast<int16_t>(static_cast<uint32_t>(x) >> 16); }
@@ -87,6 +95,8 @@ inline int32_t smlad(int32_t a, int32_t b, int32_t acc) {
                      static_cast<uint32_t>(half_hi(a) * half_hi(b));
   return static_cast<int32_t>(s);
 }
+inline int32_t sxtab16(int32_t a, int32_t x) { return pack16(half_lo(a) + byte_at(x, 0), half_hi(a) + byte_at(x, 2)); }
+inline int32_t sxtab16_hi(int32_t a, int32_t x) { return pack16(half_lo(a) + byte_at(x, 1), half_hi(a) + byte_at(x, 3)); }
 #endif
 
 // Requantisation tables: per output channel four int32, the multiplier,
@@ -403,6 +413,65 @@ inline void gather_column(const ConvParams& p, int32_t input_offset, const int8_
   for (int32_t k = p.in_channels * KH * KW; k < k8; ++k) o.put(0);
 }
 
+// Where value j of a column goes in two interleaved columns (groups of
+// four values alternate between the columns; column 1 is 4 further).
+constexpr int32_t interleaved(int32_t j) { return j / 4 * 8 + j % 4; }
+
+// Whether output pixels (oh, ow) and (oh, ow + 1) of a 3x3, stride 1,
+// dilation 1 convolution read only inside the input (no padding taps).
+inline bool pair3x3_inside(const ConvParams& p, int32_t oh, int32_t ow) {
+  const int32_t ih0 = oh - p.pads[1], iw0 = ow - p.pads[2];
+  return ow + 1 < p.out_dims[2] && ih0 >= 0 && ih0 + 2 < p.in_dims[1] && iw0 >= 0 && iw0 + 3 < p.in_dims[2];
+}
+// ... and has the channels for it (fewer than four: the general path is faster).
+inline bool pair3x3_kernel(const ConvParams& p) {
+  return p.in_channels >= 4 && p.kernel[1] == 3 && p.kernel[2] == 3 && p.strides[1] == 1 && p.strides[2] == 1 && p.dilations[1] == 1 &&
+         p.dilations[2] == 1;
+}
+
+// The interleaved columns of two horizontally adjacent output pixels of a
+// 3x3 stride 1 convolution, both inside the input (pair3x3_inside): per
+// channel and kernel row, four input bytes x0..x3 in one load give pixel
+// 0's taps (x0, x1, x2) and pixel 1's (x1, x2, x3); two SXTAB16 add the
+// input offset to (x0, x2) and (x1, x3). Channels go four at a time (36
+// values, nine whole groups: the store offsets are constants); the rest
+// take the general path.
+inline void gather_pair3x3(const ConvParams& p, int32_t input_offset, const int8_t* x, int32_t oh, int32_t ow,
+                           int32_t k8, int16_t* cols) {
+  const int32_t IW = p.in_dims[2], plane = p.in_dims[1] * IW, C = p.in_channels;
+  const int8_t* xc = x + (oh - p.pads[1]) * IW + (ow - p.pads[2]);
+  const int32_t off2 = static_cast<int32_t>((static_cast<uint32_t>(input_offset) & 0xFFFFu) * 0x10001u);
+  int16_t* o = cols;
+  int32_t c = 0;
+  for (; c + 4 <= C; c += 4, xc += 4 * plane, o += 72) {
+#if defined(__GNUC__) && !defined(__clang__)
+#pragma GCC unroll 12
+#endif
+    for (int32_t r = 0; r < 12; ++r) {  // r = channel * 3 + kernel row; values 3r .. 3r + 2
+      const int32_t v = load32(xc + (r / 3) * plane + (r % 3) * IW);
+      const int32_t e02 = sxtab16(off2, v), e13 = sxtab16_hi(off2, v);
+      const int16_t x0 = static_cast<int16_t>(e02), x2 = static_cast<int16_t>(e02 >> 16);
+      const int16_t x1 = static_cast<int16_t>(e13), x3 = static_cast<int16_t>(e13 >> 16);
+      o[interleaved(3 * r)] = x0;
+      o[interleaved(3 * r + 1)] = x1;
+      o[interleaved(3 * r + 2)] = x2;
+      o[interleaved(3 * r) + 4] = x1;
+      o[interleaved(3 * r + 1) + 4] = x2;
+      o[interleaved(3 * r + 2) + 4] = x3;
+    }
+  }
+  // The remaining channels and the zero padding up to k8, value by value.
+  for (int32_t col = 0; col < 2; ++col) {
+    const int32_t j0 = 9 * c;
+    ColumnWriter<8> w{cols + interleaved(j0) + 4 * col, 4 - j0 % 4};
+    const int8_t* xp = xc + col;
+    for (int32_t cc = c; cc < C; ++cc, xp += plane)
+      for (int32_t kh = 0; kh < 3; ++kh)
+        for (int32_t kw = 0; kw < 3; ++kw) w.put(xp[kh * IW + kw] + input_offset);
+    for (int32_t k = 9 * C; k < k8; ++k) w.put(0);
+  }
+}
+
 }  // namespace dsp
 
 // K8 of a packed weight matrix with K values per output channel.
@@ -426,9 +495,15 @@ inline void qconv_dsp(const ConvParams& p, const QuantConvParams& q, const int8_
     const int8_t* xn = x + n * p.in_channels * p.in_dims[1] * p.in_dims[2];
     int8_t* yn = y + n * p.out_channels * P;
     int32_t pix = 0;
+    const bool pair3x3 = dsp::pair3x3_kernel(p);
     for (; pix + 2 <= P; pix += 2) {
-      dsp::gather_column<8>(p, q.input_offset, xn, pix / OW, pix % OW, k8, scratch);
-      dsp::gather_column<8>(p, q.input_offset, xn, (pix + 1) / OW, (pix + 1) % OW, k8, scratch + 4);
+      const int32_t oh = pix / OW, ow = pix % OW;
+      if (pair3x3 && dsp::pair3x3_inside(p, oh, ow)) {
+        dsp::gather_pair3x3(p, q.input_offset, xn, oh, ow, k8, scratch);
+      } else {
+        dsp::gather_column<8>(p, q.input_offset, xn, oh, ow, k8, scratch);
+        dsp::gather_column<8>(p, q.input_offset, xn, (pix + 1) / OW, (pix + 1) % OW, k8, scratch + 4);
+      }
       dsp::dot2<RQ>(scratch, k8, w_packed, p.out_channels, bias, requant, q, yn + pix, yn + pix + 1, P);
     }
     if (pix < P) {

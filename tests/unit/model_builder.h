@@ -1,6 +1,7 @@
 // Test helper: builds small ONNX ModelProtos in C++ (no Python needed).
 #pragma once
 
+#include <cstdint>
 #include <fstream>
 #include <initializer_list>
 #include <string>
@@ -67,17 +68,36 @@ class ModelBuilder {
     for (int64_t v : values) t->add_int64_data(v);
     return *t;
   }
+  onnx::TensorProto& int8s(const std::string& name, std::vector<int64_t> dims, const std::vector<int8_t>& values) {
+    auto* t = graph().add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto::INT8);
+    for (int64_t d : dims) t->add_dims(d);
+    t->set_raw_data(std::string(reinterpret_cast<const char*>(values.data()), values.size()));
+    return *t;
+  }
+  onnx::TensorProto& int32s(const std::string& name, std::vector<int64_t> dims, const std::vector<int32_t>& values) {
+    auto* t = graph().add_initializer();
+    t->set_name(name);
+    t->set_data_type(onnx::TensorProto::INT32);
+    for (int64_t d : dims) t->add_dims(d);
+    for (int32_t v : values) t->add_int32_data(v);
+    return *t;
+  }
   static void attr(onnx::NodeProto& n, const std::string& name, int64_t v) {
     auto* a = n.add_attribute();
     a->set_name(name);
     a->set_type(onnx::AttributeProto::INT);
     a->set_i(v);
   }
-  static void attr(onnx::NodeProto& n, const std::string& name, std::initializer_list<int64_t> v) {
+  static void attr(onnx::NodeProto& n, const std::string& name, const std::vector<int64_t>& v) {
     auto* a = n.add_attribute();
     a->set_name(name);
     a->set_type(onnx::AttributeProto::INTS);
     for (int64_t x : v) a->add_ints(x);
+  }
+  static void attr(onnx::NodeProto& n, const std::string& name, std::initializer_list<int64_t> v) {
+    attr(n, name, std::vector<int64_t>(v));
   }
   bool save(const std::string& path) const {
     std::ofstream f(path, std::ios::binary);

@@ -35,18 +35,10 @@ fs::path tmpDir() {
 }
 
 void int8Init(ModelBuilder& b, const std::string& name, std::vector<int64_t> dims, std::vector<int8_t> v) {
-  auto* t = b.graph().add_initializer();
-  t->set_name(name);
-  t->set_data_type(onnx::TensorProto::INT8);
-  for (int64_t d : dims) t->add_dims(d);
-  t->set_raw_data(std::string(reinterpret_cast<const char*>(v.data()), v.size()));
+  b.int8s(name, std::move(dims), v);
 }
 void int32Init(ModelBuilder& b, const std::string& name, std::vector<int64_t> dims, std::vector<int32_t> v) {
-  auto* t = b.graph().add_initializer();
-  t->set_name(name);
-  t->set_data_type(onnx::TensorProto::INT32);
-  for (int64_t d : dims) t->add_dims(d);
-  for (int32_t x : v) t->add_int32_data(x);
+  b.int32s(name, std::move(dims), v);
 }
 // Scalar (dims {}) or 1-D scale.
 void scaleInit(ModelBuilder& b, const std::string& name, std::vector<float> v, bool vector) {

@@ -5,13 +5,21 @@
 // cores under QEMU.)
 #include <gtest/gtest.h>
 
+#include <cstdlib>
+#include <filesystem>
+#include <limits>
+#include <map>
+#include <random>
 #include <string>
+#include <unistd.h>
 
 #include "driver/compile.h"
+#include "emlc/int8_dsp.h"
 #include "eval/evaluator.h"
 #include "passes/target_kernels.h"
 #include "quant/measure.h"
 #include "quant/ptq.h"
+#include "model_builder.h"
 #include "support/npy.h"
 
 namespace emlc {
@@ -76,6 +84,229 @@ TEST(TargetKernels, DspKernelsGiveTheReferenceBytes) {
     ASSERT_FALSE(ref.empty()) << m;
     EXPECT_EQ(ref, dsp) << m;
   }
+}
+
+// RequantShort (SMMULR and one rounding add) against the reference
+// requantisation on accumulators around every rounding tie, both signs.
+TEST(TargetKernels, ShortRequantisationEqualsTheReference) {
+  std::mt19937 rng(7);
+  std::uniform_int_distribution<int32_t> mult((1 << 30) + 1, std::numeric_limits<int32_t>::max());
+  std::uniform_int_distribution<int32_t> acc(-(1 << 20), 1 << 20);
+  int ties = 0;
+  for (int right = 1; right <= 30; ++right) {
+    for (int i = 0; i < 2000; ++i) {
+      const int32_t m = mult(rng), offset = static_cast<int32_t>(i % 7) - 3;
+      const int64_t add = (int64_t{1} << (right - 1)) + int64_t{offset} * (int64_t{1} << right);
+      if (std::llabs(add) > (int64_t{1} << 30)) continue;
+      int32_t a = acc(rng);
+      if (i % 2) {
+        // An accumulator whose rounded product lands on a tie: h = q * 2^r + 2^(r-1).
+        const int64_t span = int64_t{1} << std::max(0, 27 - right);  // keeps |acc| < 2^30
+        const int64_t h = std::uniform_int_distribution<int64_t>(-span, span)(rng) * (int64_t{1} << right) +
+                          (int64_t{1} << (right - 1));
+        const int64_t a64 = (h * (int64_t{1} << 31)) / m;
+        if (std::llabs(a64) >= (int64_t{1} << 30)) continue;  // RequantShort's precondition
+        a = static_cast<int32_t>(a64);
+        if (rt::sat_rounding_doubling_high_mul(a, m) == h) ++ties;
+      }
+      const rt::dsp::RequantShort<false>::Entry e{m, static_cast<int32_t>(add), right};
+      const int32_t want = rt::multiply_by_quantized_multiplier(a, m, -right) + offset;
+      const int8_t got = rt::dsp::RequantShort<false>::out(a, e, rt::dsp::OutputClamp{0, -128, 127});
+      ASSERT_EQ(static_cast<int32_t>(got), rt::clamp_i32(want, -128, 127)) << "acc " << a << " M " << m << " r " << right;
+    }
+  }
+  EXPECT_GT(ties, 1000);
+}
+
+// ---- random layers: every DSP kernel and requantisation policy -----------------
+
+namespace fs = std::filesystem;
+
+// One int8 QDQ layer: x int8 [xshape] -> DequantizeLinear -> Conv or Gemm
+// (int8 per-channel weights, int32 bias) -> activation -> QuantizeLinear.
+struct Layer {
+  std::string op = "Conv";  // or "Gemm" (x [M, K], weights [N, K], transB)
+  std::vector<int64_t> x;   // input shape
+  int64_t out = 1;          // output channels (Conv) or N (Gemm)
+  std::vector<int64_t> kernel{1, 1}, strides{1, 1}, pads{0, 0, 0, 0};
+  int64_t group = 1;
+  std::string act;          // "", "Relu" or "Relu6"
+  float x_scale = 0.05f, y_scale = 0.1f;
+  int x_zero = 3, y_zero = -7;
+  float w_scale_min = 0.002f, w_scale_max = 0.02f;
+  bool dead_channel = false;  // channel 0: tiny weight scale and a huge bias
+};
+
+void buildLayer(const Layer& L, const fs::path& path, std::mt19937& rng) {
+  testing::ModelBuilder b;
+  b.input("x", L.x, onnx::TensorProto::INT8);
+  b.output("y", onnx::TensorProto::INT8);
+  const bool conv = L.op == "Conv";
+  const int64_t inPerGroup = conv ? L.x[1] / L.group : L.x[1];
+  const int64_t perOut = inPerGroup * (conv ? L.kernel[0] * L.kernel[1] : 1);
+  std::uniform_int_distribution<int> w8(-127, 127);
+  std::uniform_real_distribution<float> ws(L.w_scale_min, L.w_scale_max);
+  std::uniform_int_distribution<int32_t> bias(-5000, 5000);
+  std::vector<int8_t> w(static_cast<size_t>(L.out * perOut));
+  for (auto& v : w) v = static_cast<int8_t>(w8(rng));
+  std::vector<float> wscale(static_cast<size_t>(L.out)), bscale(static_cast<size_t>(L.out));
+  std::vector<int32_t> bq(static_cast<size_t>(L.out));
+  for (size_t m = 0; m < wscale.size(); ++m) {
+    wscale[m] = ws(rng);
+    bq[m] = bias(rng);
+  }
+  if (L.dead_channel) {
+    wscale[0] = 1e-9f;
+    bq[0] = 1 << 30;
+  }
+  for (size_t m = 0; m < wscale.size(); ++m) bscale[m] = L.x_scale * wscale[m];
+  std::vector<int64_t> wdims = conv ? std::vector<int64_t>{L.out, inPerGroup, L.kernel[0], L.kernel[1]}
+                                    : std::vector<int64_t>{L.out, L.x[1]};
+  b.floats("xs", {}, {L.x_scale});
+  b.int8s("xz", {}, {static_cast<int8_t>(L.x_zero)});
+  b.int8s("w", wdims, w);
+  b.floats("ws", {L.out}, wscale);
+  b.int8s("wz", {L.out}, std::vector<int8_t>(static_cast<size_t>(L.out), 0));
+  b.int32s("b", {L.out}, bq);
+  b.floats("bs", {L.out}, bscale);
+  b.int32s("bz", {L.out}, std::vector<int32_t>(static_cast<size_t>(L.out), 0));
+  b.floats("ys", {}, {L.y_scale});
+  b.int8s("yz", {}, {static_cast<int8_t>(L.y_zero)});
+  b.node("DequantizeLinear", {"x", "xs", "xz"}, {"xf"});
+  testing::ModelBuilder::attr(b.node("DequantizeLinear", {"w", "ws", "wz"}, {"wf"}), "axis", 0);
+  testing::ModelBuilder::attr(b.node("DequantizeLinear", {"b", "bs", "bz"}, {"bf"}), "axis", 0);
+  if (conv) {
+    auto& n = b.node("Conv", {"xf", "wf", "bf"}, {"c"}, "layer");
+    testing::ModelBuilder::attr(n, "kernel_shape", L.kernel);
+    testing::ModelBuilder::attr(n, "strides", L.strides);
+    testing::ModelBuilder::attr(n, "pads", L.pads);
+    testing::ModelBuilder::attr(n, "group", L.group);
+  } else {
+    testing::ModelBuilder::attr(b.node("Gemm", {"xf", "wf", "bf"}, {"c"}, "layer"), "transB", 1);
+  }
+  std::string y = "c";
+  if (L.act == "Relu") {
+    b.node("Relu", {"c"}, {"a"});
+    y = "a";
+  } else if (L.act == "Relu6") {
+    b.floats("lo", {}, {0.0f});
+    b.floats("hi", {}, {6.0f});
+    b.node("Clip", {"c", "lo", "hi"}, {"a"});
+    y = "a";
+  }
+  b.node("QuantizeLinear", {y, "ys", "yz"}, {"y"});
+  ASSERT_TRUE(b.save(path.string()));
+}
+
+// The layer's output on `inputs` random int8 tensors, and the generated code.
+struct LayerRun {
+  std::vector<std::vector<uint8_t>> outputs;
+  std::string code;
+};
+LayerRun runLayer(const fs::path& model, PassOptions::Target t, const std::vector<HostTensor>& inputs) {
+  CompileOptions co;
+  co.model_path = model.string();
+  co.name = "layer";
+  co.passes.target = t;
+  auto c = compileModel(co);
+  EXPECT_TRUE(c.isOk()) << (c.isOk() ? "" : c.error().message);
+  LayerRun r;
+  if (!c) return r;
+  if (auto f = c->files.find("layer.cpp"); f != c->files.end()) r.code = f->second;
+  for (const HostTensor& x : inputs) {
+    auto out = runGraph(c->model.graph, {x});
+    EXPECT_TRUE(out.isOk()) << (out.isOk() ? "" : out.error().message);
+    if (out) r.outputs.push_back(out->at(0).data);
+  }
+  return r;
+}
+
+TEST(TargetKernels, RandomLayersGiveTheReferenceBytesWithEveryPolicy) {
+  const fs::path d = fs::temp_directory_path() / ("emlc_dsp_" + std::to_string(::getpid()));
+  fs::remove_all(d);
+  fs::create_directories(d);
+  std::vector<Layer> layers;
+  auto conv = [&](std::vector<int64_t> x, int64_t out, std::vector<int64_t> k, std::vector<int64_t> s,
+                  std::vector<int64_t> pads, int64_t group = 1) {
+    Layer L;
+    L.x = std::move(x);
+    L.out = out;
+    L.kernel = std::move(k);
+    L.strides = std::move(s);
+    L.pads = std::move(pads);
+    L.group = group;
+    return L;
+  };
+  // Pointwise (odd pixel count: a one-pixel tail), 3x3 stride 1 with four
+  // channels and more (the two-pixel gather; rows of odd width, an odd last
+  // channel, remainder channels), 3x3 stride 2 with three channels, a
+  // 10x4 first layer with asymmetric padding, depthwise 3x3 stride 1 and 2,
+  // fully connected with one and three rows and K not a multiple of 8.
+  layers.push_back(conv({1, 8, 5, 5}, 6, {1, 1}, {1, 1}, {0, 0, 0, 0}));
+  layers.push_back(conv({1, 4, 6, 7}, 5, {3, 3}, {1, 1}, {1, 1, 1, 1}));
+  layers.push_back(conv({1, 6, 5, 8}, 8, {3, 3}, {1, 1}, {1, 1, 1, 1}));
+  layers.push_back(conv({1, 8, 4, 4}, 4, {3, 3}, {1, 1}, {0, 0, 0, 0}));
+  layers.push_back(conv({1, 3, 9, 9}, 6, {3, 3}, {2, 2}, {1, 1, 1, 1}));
+  layers.push_back(conv({1, 1, 13, 10}, 8, {10, 4}, {2, 2}, {4, 1, 5, 2}));
+  layers.push_back(conv({1, 6, 7, 5}, 6, {3, 3}, {1, 1}, {1, 1, 1, 1}, 6));
+  layers.push_back(conv({1, 5, 9, 8}, 5, {3, 3}, {2, 2}, {0, 1, 1, 1}, 5));
+  Layer fc;
+  fc.op = "Gemm";
+  fc.x = {1, 37};
+  fc.out = 7;
+  layers.push_back(fc);
+  fc.x = {3, 21};
+  fc.out = 4;
+  layers.push_back(fc);
+  // Every shape four times: no activation; a clamp to the whole int8 range (Relu with
+  // output zero point -128: RequantShort<true>); a narrower clamp (Relu or
+  // Relu6 with zero point 0: [0, 127], RequantShort<false>) with a dead
+  // channel 0 (tiny weight scale, huge bias: a constant output); and
+  // real multipliers s_x * s_w / s_y up to 10 (left shifts: RequantFull).
+  std::vector<Layer> all;
+  for (const Layer& base : layers) {
+    Layer a = base;
+    a.act = "Relu";
+    a.y_zero = -128;
+    all.push_back(a);
+    Layer n = base;
+    n.act = base.op == "Gemm" ? "Relu6" : "Relu";
+    n.y_zero = 0;
+    n.y_scale = 0.03f;
+    n.dead_channel = true;
+    all.push_back(n);
+    Layer plain = base;  // no activation: negative values are not clamped away
+    all.push_back(plain);
+    Layer f = base;
+    f.y_scale = 0.0001f;  // s_x * s_w / s_y up to 10
+    f.x_zero = -128;
+    all.push_back(f);
+  }
+  std::mt19937 rng(20261125);
+  std::uniform_int_distribution<int> x8(-128, 127);
+  std::map<std::string, int> policies;
+  for (size_t i = 0; i < all.size(); ++i) {
+    const Layer& L = all[i];
+    const fs::path model = d / ("layer" + std::to_string(i) + ".onnx");
+    buildLayer(L, model, rng);
+    std::vector<HostTensor> inputs(4);
+    for (HostTensor& x : inputs) {
+      x.type = TensorType{DType::I8, Shape(L.x.begin(), L.x.end())};
+      x.data.resize(x.type.bytes());
+      for (auto& v : x.data) v = static_cast<uint8_t>(static_cast<int8_t>(x8(rng)));
+    }
+    const LayerRun ref = runLayer(model, PassOptions::Target::Generic, inputs);
+    const LayerRun dsp = runLayer(model, PassOptions::Target::CortexM4, inputs);
+    ASSERT_EQ(ref.outputs.size(), inputs.size()) << "layer " << i;
+    EXPECT_EQ(ref.outputs, dsp.outputs) << "layer " << i << " (" << L.op << ")";
+    EXPECT_EQ(dsp.code.find("emlc::rt::qconv<"), std::string::npos) << "layer " << i << " kept the reference kernel";
+    for (const char* p : {"RequantFull>", "RequantShort<true>>", "RequantShort<false>>"})
+      if (dsp.code.find(p) != std::string::npos) ++policies[p];
+  }
+  EXPECT_GT(policies["RequantFull>"], 0);
+  EXPECT_GT(policies["RequantShort<true>>"], 0);
+  EXPECT_GT(policies["RequantShort<false>>"], 0);
+  fs::remove_all(d);
 }
 
 }  // namespace
