@@ -302,7 +302,11 @@ Status callQConvDsp(Lowering& l, const rt::ConvParams& geo, const QSpec& s, cons
   ConstArray<int8_t> packed = packDsp(geo.out_channels, K, [&](int64_t m, int64_t k) { return w[m * K + k]; });
   return withPolicy(rq.policy, [&](auto policy) {
     using RQ = decltype(policy);
-    return l.call(fmt::format("emlc::rt::qconv_dsp<{}>", RQ::kName), &rt::qconv_dsp<RQ>, geo, q,
+    if (rt::dsp::pair3x3_kernel(geo))
+      return l.call(fmt::format("emlc::rt::qconv_dsp<{}, true>", RQ::kName), &rt::qconv_dsp<RQ, true>, geo, q,
+                    l.in<int8_t>(s.x), packed, l.optIn<int32_t>(s.b), rq.table, l.out<int8_t>(0),
+                    l.scratch<int16_t>(dspConvScratch(geo) / sizeof(int16_t)));
+    return l.call(fmt::format("emlc::rt::qconv_dsp<{}, false>", RQ::kName), &rt::qconv_dsp<RQ, false>, geo, q,
                   l.in<int8_t>(s.x), packed, l.optIn<int32_t>(s.b), rq.table, l.out<int8_t>(0),
                   l.scratch<int16_t>(dspConvScratch(geo) / sizeof(int16_t)));
   });
@@ -446,8 +450,8 @@ bool dspGemm(const Node& n, const Graph& g, const rt::QuantGemmParams& geo, cons
   return dspMarked(n) && g.inType(n, s.x).dtype == DType::I8 && g.inType(n, s.w).dtype == DType::I8 &&
          s.w_zero_point == 0 && geo.batch == 1;
 }
-// Rows of A the DSP gemm kernel expands at once (two, or one for a vector).
-int64_t dspGemmRows(const rt::QuantGemmParams& geo) { return geo.M >= 2 ? 2 : 1; }
+// Columns of K8 int16 the DSP gemm kernel needs: one contiguous (a vector with four or more channels), else two interleaved.
+int64_t dspGemmRows(const rt::QuantGemmParams& geo) { return rt::dsp_gemm_four(geo) ? 1 : 2; }
 
 Status callQGemm(Lowering& l, const rt::QuantGemmParams& geo, const QSpec& s) {
   std::vector<int32_t> mult, shift;
@@ -464,9 +468,12 @@ Status callQGemm(Lowering& l, const rt::QuantGemmParams& geo, const QSpec& s) {
         dspRequant(mult, shift, biasKnown ? accRanges(N, K, at, bias, q.input_offset) : std::vector<AccRange>{}, q);
     return withPolicy(rq.policy, [&](auto policy) {
       using RQ = decltype(policy);
-      return l.call(fmt::format("emlc::rt::qgemm_dsp<{}>", RQ::kName), &rt::qgemm_dsp<RQ>, geo, q,
-                    l.in<int8_t>(s.x), packed, l.optIn<int32_t>(s.b), rq.table, l.out<int8_t>(0),
-                    l.scratch<int16_t>(static_cast<size_t>(dspGemmRows(geo) * rt::dsp_k8(geo.K))));
+      const auto scratch = l.scratch<int16_t>(static_cast<size_t>(dspGemmRows(geo) * rt::dsp_k8(geo.K)));
+      if (rt::dsp_gemm_four(geo))
+        return l.call(fmt::format("emlc::rt::qgemm_dsp<{}, true>", RQ::kName), &rt::qgemm_dsp<RQ, true>, geo, q,
+                      l.in<int8_t>(s.x), packed, l.optIn<int32_t>(s.b), rq.table, l.out<int8_t>(0), scratch);
+      return l.call(fmt::format("emlc::rt::qgemm_dsp<{}, false>", RQ::kName), &rt::qgemm_dsp<RQ, false>, geo, q,
+                    l.in<int8_t>(s.x), packed, l.optIn<int32_t>(s.b), rq.table, l.out<int8_t>(0), scratch);
     });
   }
   const rt::QuantConvParams q = convQuant(s);

@@ -266,7 +266,7 @@ inline void dot4_loop(const int8_t* p0, const int8_t* p1, const int16_t* x, cons
 // Output channels [m0, M) against one column whose groups of four values
 // are gstep int16 apart (4: contiguous; 8: one of two interleaved columns);
 // outputs y[m * ystride]. m0 is even (a pair boundary) or M - 1.
-template <class RQ, int32_t gstep>
+template <class RQ, int32_t gstep, bool kFour = false>
 inline void dot1(const int16_t* col, int32_t k8, const int8_t* w, int32_t m0, int32_t M,
                  const int32_t* bias, const int32_t* rq, const QuantConvParams& q, int8_t* y,
                  int32_t ystride) {
@@ -274,9 +274,10 @@ inline void dot1(const int16_t* col, int32_t k8, const int8_t* w, int32_t m0, in
   const int32_t pairs_end = M / 2 * 2;
   const int16_t* const xend = col + k8 / 4 * gstep;
   int32_t m = m0;
-  // A contiguous column (a matrix-vector product, a conv's last pixel):
-  // four channels (two packed pairs) per step, each column load shared.
-  for (; gstep == 4 && m + 4 <= pairs_end; m += 4) {
+  // kFour (matrix-vector products), a contiguous column: four channels (two
+  // packed pairs) per step, each column load shared (more code: conv's
+  // one-pixel tails go without).
+  for (; kFour && gstep == 4 && m + 4 <= pairs_end; m += 4) {
     const int8_t* p0 = w + m * k8;
     const int8_t* p1 = p0 + 2 * k8;
     int32_t a0 = bias ? bias[m] : 0, a1 = bias ? bias[m + 1] : 0;
@@ -561,9 +562,10 @@ constexpr int32_t dsp_k8(int32_t k) { return (k + 7) / 8 * 8; }
 // RequantShort, see above; the table's layout is the policy's).
 
 // qconv for group 1, 2-D (in_dims[0] == kernel[0] == 1) convolutions of int8
-// tensors: w_packed holds out_channels rows (pack order at the top) of
+// tensors; kPair3x3 (only where dsp::pair3x3_kernel(p): code size) gathers
+// two-pixel columns with gather_pair3x3 where both pixels are inside: w_packed holds out_channels rows (pack order at the top) of
 // K = in_channels * KH * KW; scratch holds 2 * dsp_k8(K) int16.
-template <class RQ>
+template <class RQ, bool kPair3x3>
 inline void qconv_dsp(const ConvParams& p, const QuantConvParams& q, const int8_t* x, const int8_t* w_packed,
                       const int32_t* bias, const int32_t* requant, int8_t* y,
                       int16_t* scratch) {
@@ -575,10 +577,9 @@ inline void qconv_dsp(const ConvParams& p, const QuantConvParams& q, const int8_
     const int8_t* xn = x + n * p.in_channels * p.in_dims[1] * p.in_dims[2];
     int8_t* yn = y + n * p.out_channels * P;
     int32_t pix = 0;
-    const bool pair3x3 = dsp::pair3x3_kernel(p);
     for (; pix + 2 <= P; pix += 2) {
       const int32_t oh = pix / OW, ow = pix % OW;
-      if (pair3x3 && dsp::pair3x3_inside(p, oh, ow)) {
+      if (kPair3x3 && dsp::pair3x3_inside(p, oh, ow)) {
         dsp::gather_pair3x3(p, q.input_offset, xn, oh, ow, k8, scratch);
       } else {
         dsp::gather_column<8>(p, q.input_offset, xn, oh, ow, k8, scratch);
@@ -586,37 +587,43 @@ inline void qconv_dsp(const ConvParams& p, const QuantConvParams& q, const int8_
       }
       dsp::dot2<RQ>(scratch, k8, w_packed, p.out_channels, bias, requant, q, yn + pix, yn + pix + 1, P);
     }
-    if (pix < P) {
-      dsp::gather_column<4>(p, q.input_offset, xn, pix / OW, pix % OW, k8, scratch);
-      dsp::dot1<RQ, 4>(scratch, k8, w_packed, 0, p.out_channels, bias, requant, q, yn + pix, P);
+    if (pix < P) {  // the last pixel alone: column 0 of the interleaved pair
+      dsp::gather_column<8>(p, q.input_offset, xn, pix / OW, pix % OW, k8, scratch);
+      dsp::dot1<RQ, 8>(scratch, k8, w_packed, 0, p.out_channels, bias, requant, q, yn + pix, P);
     }
   }
 }
 
 // qgemm of int8 tensors, one product (batch 1): B packed as N rows of K
-// (pack order at the top); scratch holds 2 * dsp_k8(K) int16.
-template <class RQ>
+// (pack order at the top). Rows of A go in pairs (two interleaved columns);
+// an odd last row is one column, contiguous with kFour (the compiler's
+// choice for a single row, M == 1, and N >= 4: four channels per loop; scratch
+// holds dsp_k8(K) int16), else interleaved (scratch: 2 * dsp_k8(K)).
+constexpr bool dsp_gemm_four(const QuantGemmParams& p) { return p.M == 1 && p.N >= 4; }
+template <class RQ, bool kFour>
 inline void qgemm_dsp(const QuantGemmParams& p, const QuantConvParams& q, const int8_t* a, const int8_t* b_packed,
                       const int32_t* bias, const int32_t* requant, int8_t* y,
                       int16_t* scratch) {
   const int32_t k8 = dsp_k8(p.K);
   for (int32_t i = 0; i < p.M; i += 2) {
-    const int32_t nr = p.M - i >= 2 ? 2 : 1;  // two rows interleaved, or one contiguous
+    const int32_t nr = p.M - i >= 2 ? 2 : 1;
+    if (kFour && nr == 1) {
+      const int8_t* ar = a + i * p.K;
+      for (int32_t k = 0; k < p.K; ++k) scratch[k] = static_cast<int16_t>(ar[k] + q.input_offset);
+      for (int32_t k = p.K; k < k8; ++k) scratch[k] = 0;
+      dsp::dot1<RQ, 4, true>(scratch, k8, b_packed, 0, p.N, bias, requant, q, y + i * p.N, 1);
+      continue;
+    }
     for (int32_t r = 0; r < nr; ++r) {
       const int8_t* ar = a + (i + r) * p.K;
-      if (nr == 2) {
-        dsp::ColumnWriter<8> o{scratch + 4 * r};
-        for (int32_t k = 0; k < p.K; ++k) o.put(ar[k] + q.input_offset);
-        for (int32_t k = p.K; k < k8; ++k) o.put(0);
-      } else {
-        for (int32_t k = 0; k < p.K; ++k) scratch[k] = static_cast<int16_t>(ar[k] + q.input_offset);
-        for (int32_t k = p.K; k < k8; ++k) scratch[k] = 0;
-      }
+      dsp::ColumnWriter<8> o{scratch + 4 * r};
+      for (int32_t k = 0; k < p.K; ++k) o.put(ar[k] + q.input_offset);
+      for (int32_t k = p.K; k < k8; ++k) o.put(0);
     }
     if (nr == 2)
       dsp::dot2<RQ>(scratch, k8, b_packed, p.N, bias, requant, q, y + i * p.N, y + (i + 1) * p.N, 1);
     else
-      dsp::dot1<RQ, 4>(scratch, k8, b_packed, 0, p.N, bias, requant, q, y + i * p.N, 1);
+      dsp::dot1<RQ, 8>(scratch, k8, b_packed, 0, p.N, bias, requant, q, y + i * p.N, 1);
   }
 }
 
