@@ -11,10 +11,12 @@
 //                TFLite's int8 softmax (runtime int8_softmax.h).
 #include <cmath>
 
+#include "emlc/int8_dsp.h"
 #include "emlc/int8_pool.h"
 #include "emlc/int8_softmax.h"
 #include "ops/op_util.h"
 #include "ops/quant_util.h"
+#include "passes/target_kernels.h"
 
 namespace emlc {
 namespace {
@@ -114,9 +116,14 @@ class QAvgPoolOp final : public Op {
     EMLC_ASSIGN(QuantScalar x, perTensorQuant(l.inType(0), "input X"));
     const CodeRange c = nodeClamp(l.node(), l.inType(0).dtype);
     const rt::QuantPoolParams q{x.zero_point, c.lo, c.hi};
+    const rt::PoolParams& p = geo.params;
+    // The Arm DSP kernel (--target cortex-m*): int8, 2-D, dilation 1.
+    if (l.node().attrString(kKernelAttr, "") == kArmDsp && l.inType(0).dtype == DType::I8 && p.in_dims[0] == 1 &&
+        p.kernel[0] == 1 && p.dilations[1] == 1 && p.dilations[2] == 1)
+      return l.call("emlc::rt::qavgpool_dsp", &rt::qavgpool_dsp, p, q, l.in<int8_t>(0), l.out<int8_t>(0));
     return dispatch8(l.inType(0).dtype, [&](auto z) -> Status {
       using T = decltype(z);
-      return l.call(kernelName<T>("qavgpool"), &rt::qavgpool<T>, geo.params, q, l.in<T>(0), l.out<T>(0));
+      return l.call(kernelName<T>("qavgpool"), &rt::qavgpool<T>, p, q, l.in<T>(0), l.out<T>(0));
     });
   }
 };

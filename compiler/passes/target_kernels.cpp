@@ -8,7 +8,9 @@ Expected<bool> TargetKernelsPass::run(Graph& g, const PassOptions& opt) {
   if (opt.target == PassOptions::Target::Generic) return false;
   size_t marked = 0;
   for (Node& n : g.nodes) {
-    if (n.dead || n.domain != "emlc" || (n.op_type != "QConv" && n.op_type != "QGemm" && n.op_type != "QAdd")) continue;
+    if (n.dead || n.domain != "emlc" || (n.op_type != "QConv" && n.op_type != "QGemm" && n.op_type != "QAdd" &&
+                                               n.op_type != "QAvgPool"))
+      continue;
     if (n.attrString(kKernelAttr, "") == kArmDsp) continue;
     Attribute a;
     a.kind = Attribute::Kind::String;
@@ -16,7 +18,7 @@ Expected<bool> TargetKernelsPass::run(Graph& g, const PassOptions& opt) {
     n.attrs[kKernelAttr] = a;
     ++marked;
   }
-  if (marked) note(fmt::format("{} int8 conv/matrix/add nodes use the Arm DSP kernels", marked));
+  if (marked) note(fmt::format("{} int8 conv/matrix/add/average-pool nodes use the Arm DSP kernels", marked));
   return marked > 0;
 }
 

@@ -36,6 +36,7 @@
 #include "int8_common.h"
 #include "int8_conv.h"
 #include "int8_elementwise.h"
+#include "int8_pool.h"
 
 #if defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32)
 #include <arm_acle.h>
@@ -61,6 +62,10 @@ inline int32_t load32a(const void* p) { return load32(__builtin_assume_aligned(p
 #else
 inline int32_t load32a(const void* p) { return load32(p); }
 #endif
+
+// The low and high int16 halves of x.
+inline int32_t half_lo16(int32_t x) { return static_cast<int16_t>(static_cast<uint32_t>(x) & 0xFFFFu); }
+inline int32_t half_hi16(int32_t x) { return static_cast<int16_t>(static_cast<uint32_t>(x) >> 16); }
 
 #if EMLC_ACLE_DSP
 // Bytes 0 and 2 of x, sign-extended to the two halves.
@@ -716,6 +721,70 @@ inline void qdepthwise3x3_dsp(const ConvParams& p, const QuantConvParams& q, con
             for (int32_t i = 0; i < run; ++i) yr[ow0 + i] = RQ::out(acc[i], rq, oc);
           }
         }
+      }
+    }
+  }
+}
+
+namespace dsp {
+// The sum of n int8 values: four per 32-bit load, two SXTAB16 add bytes
+// (0, 2) and (1, 3) into int16 halves; at most 255 loads per round, so no
+// half passes 255 * 128 (int16), then the halves go into the int32 sum.
+inline int32_t sum_int8(const int8_t* x, int32_t n) {
+  int32_t sum = 0;
+  while (n > 0 && (reinterpret_cast<uintptr_t>(x) & 3u) != 0) {  // to a word boundary
+    sum += *x++;
+    --n;
+  }
+  while (n >= 4) {
+    int32_t words = n / 4 < 255 ? n / 4 : 255;
+    n -= 4 * words;
+    int32_t h02 = 0, h13 = 0;
+    for (; words > 0; --words, x += 4) {
+      const int32_t v = load32a(x);
+      h02 = sxtab16(h02, v);
+      h13 = sxtab16_hi(h13, v);
+    }
+    sum += half_lo16(h02) + half_hi16(h02) + half_lo16(h13) + half_hi16(h13);
+  }
+  for (; n > 0; --n) sum += *x++;
+  return sum;
+}
+}  // namespace dsp
+
+// qavgpool<int8_t> of 2-D pools (in_dims[0] == kernel[0] == 1) with
+// dilation 1: the same arithmetic (int8_pool.h), each window's rows summed
+// by dsp::sum_int8, a window of whole rows (global pooling) in one run.
+inline void qavgpool_dsp(const PoolParams& p, const QuantPoolParams& q, const int8_t* x, int8_t* y) {
+  const int32_t H = p.in_dims[1], W = p.in_dims[2], OH = p.out_dims[1], OW = p.out_dims[2];
+  int32_t o = 0;
+  for (int32_t c = 0; c < p.planes; ++c) {
+    const int8_t* xp = x + c * H * W;
+    for (int32_t oh = 0; oh < OH; ++oh) {
+      const int32_t sh = oh * p.strides[1] - p.pad_begin[1];
+      int32_t h0, h1, ph0, ph1;
+      pool_tap_range(sh, p.kernel[1], 1, 0, H, &h0, &h1);
+      pool_tap_range(sh, p.kernel[1], 1, -p.pad_begin[1], H + p.pad_end[1], &ph0, &ph1);
+      for (int32_t ow = 0; ow < OW; ++ow, ++o) {
+        const int32_t sw = ow * p.strides[2] - p.pad_begin[2];
+        int32_t w0, w1, pw0, pw1;
+        pool_tap_range(sw, p.kernel[2], 1, 0, W, &w0, &w1);
+        pool_tap_range(sw, p.kernel[2], 1, -p.pad_begin[2], W + p.pad_end[2], &pw0, &pw1);
+        int32_t sum = 0;
+        if (sw + w0 == 0 && sw + w1 == W) {
+          sum = dsp::sum_int8(xp + (sh + h0) * W, (h1 - h0) * W);
+        } else {
+          for (int32_t kh = h0; kh < h1; ++kh) sum += dsp::sum_int8(xp + (sh + kh) * W + sw + w0, w1 - w0);
+        }
+        const int32_t inside = (h1 - h0) * (w1 - w0);
+        int32_t count = inside;
+        if (p.count_include_pad) {
+          const int32_t padded = (ph1 - ph0) * (pw1 - pw0);
+          sum += (padded - inside) * q.zero_point;
+          count = padded;
+        }
+        const int32_t avg = count > 0 ? rounded_average(sum, count) : q.zero_point;
+        y[o] = static_cast<int8_t>(clamp_i32(avg, q.act_min, q.act_max));
       }
     }
   }

@@ -67,13 +67,15 @@ TEST(TargetKernels, GenericMarksNothing) {
   EXPECT_EQ(marked(pm.graph), 0u);
 }
 
-TEST(TargetKernels, CortexMMarksEveryInt8ConvGemmAndAdd) {
+TEST(TargetKernels, CortexMMarksEveryInt8ConvGemmAddAndAveragePool) {
   for (auto t : {PassOptions::Target::CortexM4, PassOptions::Target::CortexM7, PassOptions::Target::CortexM33}) {
     PreparedModel pm = prepare("ic_resnet8", t);
     const size_t convs = count(pm.graph, {"QConv"}), gemms = count(pm.graph, {"QGemm"}), adds = count(pm.graph, {"QAdd"});
+    const size_t pools = count(pm.graph, {"QAvgPool"});
     EXPECT_GT(convs, 0u);
     EXPECT_GT(adds, 0u);
-    EXPECT_EQ(marked(pm.graph), convs + gemms + adds);
+    EXPECT_GT(pools, 0u);
+    EXPECT_EQ(marked(pm.graph), convs + gemms + adds + pools);
   }
 }
 
@@ -141,6 +143,19 @@ void buildLayer(const Layer& L, const fs::path& path, std::mt19937& rng) {
   testing::ModelBuilder b;
   b.input("x", L.x, onnx::TensorProto::INT8);
   b.output("y", onnx::TensorProto::INT8);
+  if (L.op == "AveragePool") {  // input and output share scale and zero point
+    b.floats("xs", {}, {L.x_scale});
+    b.int8s("xz", {}, {static_cast<int8_t>(L.x_zero)});
+    b.node("DequantizeLinear", {"x", "xs", "xz"}, {"xf"});
+    auto& n = b.node("AveragePool", {"xf"}, {"p"}, "layer");
+    testing::ModelBuilder::attr(n, "kernel_shape", L.kernel);
+    testing::ModelBuilder::attr(n, "strides", L.strides);
+    testing::ModelBuilder::attr(n, "pads", L.pads);
+    testing::ModelBuilder::attr(n, "count_include_pad", L.group);
+    b.node("QuantizeLinear", {"p", "xs", "xz"}, {"y"});
+    ASSERT_TRUE(b.save(path.string()));
+    return;
+  }
   const bool conv = L.op == "Conv";
   const int64_t inPerGroup = conv ? L.x[1] / L.group : L.x[1];
   const int64_t perOut = inPerGroup * (conv ? L.kernel[0] * L.kernel[1] : 1);
@@ -282,6 +297,20 @@ TEST(TargetKernels, RandomLayersGiveTheReferenceBytesWithEveryPolicy) {
     f.x_zero = -128;
     all.push_back(f);
   }
+  // Average pools (group: count_include_pad): global, strided with
+  // padding, rows of odd width.
+  for (int64_t include = 0; include < 2; ++include) {
+    Layer pool = conv({1, 5, 25, 5}, 5, {25, 5}, {1, 1}, {0, 0, 0, 0}, 0);
+    pool.op = "AveragePool";
+    all.push_back(pool);
+    pool = conv({1, 3, 9, 11}, 3, {3, 3}, {2, 2}, {1, 1, 1, 1}, include);
+    pool.op = "AveragePool";
+    all.push_back(pool);
+    pool = conv({1, 2, 40, 37}, 2, {40, 37}, {1, 1}, {0, 0, 0, 0}, include);  // a long run: 1,480 values
+    pool.op = "AveragePool";
+    pool.x_zero = -128;
+    all.push_back(pool);
+  }
   std::mt19937 rng(20261125);
   std::uniform_int_distribution<int> x8(-128, 127);
   std::map<std::string, int> policies;
@@ -299,7 +328,8 @@ TEST(TargetKernels, RandomLayersGiveTheReferenceBytesWithEveryPolicy) {
     const LayerRun dsp = runLayer(model, PassOptions::Target::CortexM4, inputs);
     ASSERT_EQ(ref.outputs.size(), inputs.size()) << "layer " << i;
     EXPECT_EQ(ref.outputs, dsp.outputs) << "layer " << i << " (" << L.op << ")";
-    EXPECT_EQ(dsp.code.find("emlc::rt::qconv<"), std::string::npos) << "layer " << i << " kept the reference kernel";
+    for (const char* ref : {"emlc::rt::qconv<", "emlc::rt::qgemm<", "emlc::rt::qavgpool<"})
+      EXPECT_EQ(dsp.code.find(ref), std::string::npos) << "layer " << i << " kept the reference kernel " << ref;
     for (const char* p : {"RequantFull>", "RequantShort<true>>", "RequantShort<false>>"})
       if (dsp.code.find(p) != std::string::npos) ++policies[p];
   }
