@@ -1,12 +1,13 @@
 // target-kernels: picks the kernel family of each node for --target.
 //
 // For the Cortex-M cores with the DSP extension (M4, M7, M33) it marks the
-// int8 convolutions, matrix products and additions (emlc.QConv, emlc.QGemm,
-// emlc.QAdd) with emlc_kernel = "arm_dsp"; their lowering then packs the
-// weights in the order the DSP kernels read them and calls
+// int8 convolutions, matrix products, additions and average pools
+// (emlc.QConv, emlc.QGemm, emlc.QAdd, emlc.QAvgPool) with emlc_kernel =
+// "arm_dsp"; their lowering then packs the weights in the order the DSP
+// kernels read them, picks the requantisation per layer and calls
 // runtime/emlc/int8_dsp.h, or keeps the reference kernel when the node is
 // outside what those kernels handle (uint8, weight zero point, groups other
-// than 1 or depthwise 3x3, 3-D, broadcasting adds). The mark is an
+// than 1 or depthwise 3x3, 3-D, broadcasting adds, dilated pools). The mark is an
 // attribute, so `--dump-after target-kernels` shows the choice, and the
 // compiler's own evaluation runs the same kernels (their intrinsics in
 // plain C on the host).
