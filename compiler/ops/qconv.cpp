@@ -256,10 +256,13 @@ bool dspMarked(const Node& n) { return n.attrString(kKernelAttr, "") == kArmDsp;
 
 // The DSP conv kernel covers int8 X and W with weight zero point 0, group 1,
 // 2-D (leading size-1 axis); anything else keeps the reference kernel.
-// The DSP depthwise kernel: one output channel per input channel, 3x3, dilation 1.
+// The DSP depthwise kernels: one output channel per input channel, dilation 1 (3x3 has its own).
 bool dspDepthwise(const rt::ConvParams& geo) {
-  return geo.group == geo.in_channels && geo.out_channels == geo.in_channels && geo.kernel[1] == 3 &&
-         geo.kernel[2] == 3 && geo.dilations[1] == 1 && geo.dilations[2] == 1;
+  return geo.group == geo.in_channels && geo.out_channels == geo.in_channels && geo.dilations[1] == 1 &&
+         geo.dilations[2] == 1;
+}
+bool dspDepthwise3x3(const rt::ConvParams& geo) {
+  return dspDepthwise(geo) && geo.kernel[1] == 3 && geo.kernel[2] == 3;
 }
 bool dspConv(const Node& n, const Graph& g, const rt::ConvParams& geo, const QSpec& s) {
   return dspMarked(n) && g.inType(n, s.x).dtype == DType::I8 && g.inType(n, s.w).dtype == DType::I8 &&
@@ -268,7 +271,9 @@ bool dspConv(const Node& n, const Graph& g, const rt::ConvParams& geo, const QSp
 }
 int64_t dspConvK(const rt::ConvParams& geo) { return int64_t{geo.in_channels} * geo.kernel[1] * geo.kernel[2]; }
 size_t dspConvScratch(const rt::ConvParams& geo) {
-  if (geo.group != 1) return static_cast<size_t>(rt::dsp_dw_scratch(geo)) * sizeof(int16_t);
+  if (geo.group != 1)
+    return static_cast<size_t>(dspDepthwise3x3(geo) ? rt::dsp_dw_scratch(geo) : rt::dsp_dwg_scratch(geo)) *
+           sizeof(int16_t);
   return static_cast<size_t>(2 * rt::dsp_k8(static_cast<int32_t>(dspConvK(geo)))) * sizeof(int16_t);
 }
 
@@ -278,11 +283,30 @@ Status callQConvDsp(Lowering& l, const rt::ConvParams& geo, const QSpec& s, cons
   const rt::QuantConvParams q = convQuant(s);
   bool biasKnown = false;
   const int32_t* bias = constBias(l, s.b, &biasKnown);
-  const int64_t K = geo.group != 1 ? 9 : dspConvK(geo);  // weights per output channel
+  const int64_t K = geo.group != 1 ? int64_t{geo.kernel[1]} * geo.kernel[2] : dspConvK(geo);  // per output channel
   std::vector<AccRange> range;
   if (biasKnown)
     range = accRanges(geo.out_channels, K, [&](int64_t m, int64_t k) { return w[m * K + k]; }, bias, q.input_offset);
   const DspRequant rq = dspRequant(mult, shift, range, q);
+  if (geo.group != 1 && !dspDepthwise3x3(geo)) {
+    // Per channel and kernel row: the taps as int16 pairs, an odd last one with 0.
+    const int64_t KH = geo.kernel[1], KW = geo.kernel[2], KP = rt::dsp_dwg_pairs(geo);
+    ConstArray<int32_t> packed;
+    for (int64_t c = 0; c < geo.out_channels; ++c)
+      for (int64_t kh = 0; kh < KH; ++kh)
+        for (int64_t j = 0; j < KP; ++j) {
+          const int8_t* row = w + (c * KH + kh) * KW;
+          const uint32_t w0 = static_cast<uint16_t>(static_cast<int16_t>(row[2 * j]));
+          const uint32_t w1 = 2 * j + 1 < KW ? static_cast<uint16_t>(static_cast<int16_t>(row[2 * j + 1])) : 0u;
+          packed.values.push_back(static_cast<int32_t>(w0 | (w1 << 16)));
+        }
+    return withPolicy(rq.policy, [&](auto policy) {
+      using RQ = decltype(policy);
+      return l.call(fmt::format("emlc::rt::qdepthwise_dsp<{}>", RQ::kName), &rt::qdepthwise_dsp<RQ>, geo, q,
+                    l.in<int8_t>(s.x), packed, l.optIn<int32_t>(s.b), rq.table, l.out<int8_t>(0),
+                    l.scratch<int16_t>(dspConvScratch(geo) / sizeof(int16_t)));
+    });
+  }
   if (geo.group != 1) {
     // Per channel and kernel row: (w0, w1) as an int16 pair, then w2.
     ConstArray<int32_t> packed{std::vector<int32_t>(static_cast<size_t>(6 * geo.out_channels))};

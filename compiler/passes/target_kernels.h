@@ -7,7 +7,7 @@
 // kernels read them, picks the requantisation per layer and calls
 // runtime/emlc/int8_dsp.h, or keeps the reference kernel when the node is
 // outside what those kernels handle (uint8, weight zero point, groups other
-// than 1 or depthwise 3x3, 3-D, broadcasting adds, dilated pools). The mark is an
+// than 1 or depthwise, dilation, 3-D, broadcasting adds). The mark is an
 // attribute, so `--dump-after target-kernels` shows the choice, and the
 // compiler's own evaluation runs the same kernels (their intrinsics in
 // plain C on the host).

@@ -189,7 +189,9 @@ struct RequantShort {
   static Entry entry(const int32_t* r) { return Entry{r[0], r[1], r[2]}; }
   static int8_t out(int32_t acc, Entry e, OutputClamp o) {
     const int32_t h = smmulr(acc * 2, e.multiplier);
-    const int32_t v = (h + (h >> 31) + e.add) >> e.right;
+    // h - [h < 0] (one SUB with a shifted operand); a signed >> 31 is
+    // implementation-defined before C++20.
+    const int32_t v = (h - static_cast<int32_t>(static_cast<uint32_t>(h) >> 31) + e.add) >> e.right;
     if (kSat8) return static_cast<int8_t>(ssat8(v));
     return static_cast<int8_t>(v < o.lo ? o.lo : (v > o.hi ? o.hi : v));
   }
@@ -719,6 +721,74 @@ inline void qdepthwise3x3_dsp(const ConvParams& p, const QuantConvParams& q, con
               r0 += SW;
             }
             for (int32_t i = 0; i < run; ++i) yr[ow0 + i] = RQ::out(acc[i], rq, oc);
+          }
+        }
+      }
+    }
+  }
+}
+
+// Depthwise convolution of any kernel size (group == in_channels ==
+// out_channels, dilation 1, any stride and padding, 2-D; 3x3 has its own
+// kernel above) of int8 tensors. w_packed: per channel and kernel row,
+// dsp_dwg_pairs(p) words of int16 pairs (w[kw], w[kw + 1]), an odd last
+// tap paired with 0. scratch: dsp_dwg_scratch(p) int16, a block of padded
+// input rows of one channel (offset added, zeros for padding), each
+// dsp_dwg_row(p) wide (one spare zero column for the odd tap's pair).
+inline int32_t dsp_dwg_pairs(const ConvParams& p) { return (p.kernel[2] + 1) / 2; }
+inline int32_t dsp_dwg_row(const ConvParams& p) { return (p.out_dims[2] - 1) * p.strides[2] + 2 * dsp_dwg_pairs(p); }
+inline int32_t dsp_dwg_block(const ConvParams& p) {
+  const int32_t rows = kDwScratchBytes / (2 * dsp_dwg_row(p));
+  const int32_t r = rows < p.kernel[1] ? 1 : (rows - p.kernel[1]) / p.strides[1] + 1;
+  return r < p.out_dims[1] ? r : p.out_dims[1];
+}
+inline int32_t dsp_dwg_scratch(const ConvParams& p) {
+  return ((dsp_dwg_block(p) - 1) * p.strides[1] + p.kernel[1]) * dsp_dwg_row(p);
+}
+
+template <class RQ>
+inline void qdepthwise_dsp(const ConvParams& p, const QuantConvParams& q, const int8_t* x, const int32_t* w_packed,
+                           const int32_t* bias, const int32_t* requant, int8_t* y, int16_t* scratch) {
+  const int32_t IH = p.in_dims[1], IW = p.in_dims[2], OH = p.out_dims[1], OW = p.out_dims[2];
+  const int32_t SH = p.strides[1], SW = p.strides[2], PH = p.pads[1], PW = p.pads[2];
+  const int32_t KH = p.kernel[1], KP = dsp_dwg_pairs(p);
+  const int32_t wp = dsp_dwg_row(p), R = dsp_dwg_block(p), C = p.out_channels;
+  const int32_t lo = PW < wp ? PW : wp;            // buffer columns [0, lo): left padding
+  const int32_t hi = IW + PW < wp ? IW + PW : wp;  // [hi, wp): right padding
+  const dsp::OutputClamp oc = dsp::output_clamp(q);
+  const int32_t total = dsp_dwg_scratch(p);
+  for (int32_t j = 0; j < total; ++j) scratch[j] = 0;  // the padding columns stay zero
+  for (int32_t n = 0; n < p.batch; ++n) {
+    for (int32_t c = 0; c < C; ++c) {
+      const int8_t* xc = x + (n * C + c) * IH * IW - PW;
+      int8_t* yc = y + (n * C + c) * OH * OW;
+      const int32_t* wc = w_packed + KH * KP * c;
+      const int32_t b = bias ? bias[c] : 0;
+      const typename RQ::Entry rq = RQ::entry(requant + dsp::kRequantStride * c);
+      for (int32_t oh0 = 0; oh0 < OH; oh0 += R) {
+        const int32_t rows_out = OH - oh0 < R ? OH - oh0 : R;
+        const int32_t ih0 = oh0 * SH - PH;
+        const int32_t rows_in = (rows_out - 1) * SH + KH;
+        for (int32_t i = 0; i < rows_in; ++i) {
+          int16_t* r = scratch + i * wp;
+          const int32_t ih = ih0 + i;
+          if (ih < 0 || ih >= IH) {
+            for (int32_t j = lo; j < hi; ++j) r[j] = 0;
+          } else {
+            const int8_t* xr = xc + ih * IW;
+            for (int32_t j = lo; j < hi; ++j) r[j] = static_cast<int16_t>(xr[j] + q.input_offset);
+          }
+        }
+        for (int32_t o = 0; o < rows_out; ++o) {
+          int8_t* yr = yc + (oh0 + o) * OW;
+          for (int32_t ow = 0; ow < OW; ++ow) {
+            int32_t a = b;
+            const int32_t* w = wc;
+            for (int32_t kh = 0; kh < KH; ++kh) {
+              const int16_t* r = scratch + (o * SH + kh) * wp + ow * SW;
+              for (int32_t j = 0; j < KP; ++j) a = dsp::smlad(dsp::load32(r + 2 * j), *w++, a);
+            }
+            yr[ow] = RQ::out(a, rq, oc);
           }
         }
       }

@@ -255,8 +255,9 @@ TEST(TargetKernels, RandomLayersGiveTheReferenceBytesWithEveryPolicy) {
   // Pointwise (odd pixel count: a one-pixel tail), 3x3 stride 1 with four
   // channels and more (the two-pixel gather; rows of odd width, an odd last
   // channel, remainder channels), 3x3 stride 2 with three channels, a
-  // 10x4 first layer with asymmetric padding, depthwise 3x3 stride 1 and 2,
-  // fully connected with one and three rows and K not a multiple of 8.
+  // 10x4 first layer with asymmetric padding, depthwise 3x3 stride 1 and 2
+  // and of other sizes (odd and even widths), fully connected with one and
+  // three rows and K not a multiple of 8.
   layers.push_back(conv({1, 8, 5, 5}, 6, {1, 1}, {1, 1}, {0, 0, 0, 0}));
   layers.push_back(conv({1, 4, 6, 7}, 5, {3, 3}, {1, 1}, {1, 1, 1, 1}));
   layers.push_back(conv({1, 6, 5, 8}, 8, {3, 3}, {1, 1}, {1, 1, 1, 1}));
@@ -265,6 +266,9 @@ TEST(TargetKernels, RandomLayersGiveTheReferenceBytesWithEveryPolicy) {
   layers.push_back(conv({1, 1, 13, 10}, 8, {10, 4}, {2, 2}, {4, 1, 5, 2}));
   layers.push_back(conv({1, 6, 7, 5}, 6, {3, 3}, {1, 1}, {1, 1, 1, 1}, 6));
   layers.push_back(conv({1, 5, 9, 8}, 5, {3, 3}, {2, 2}, {0, 1, 1, 1}, 5));
+  layers.push_back(conv({1, 4, 9, 10}, 4, {5, 5}, {1, 1}, {2, 2, 2, 2}, 4));   // depthwise, other sizes
+  layers.push_back(conv({1, 3, 11, 9}, 3, {3, 5}, {2, 1}, {1, 0, 1, 3}, 3));
+  layers.push_back(conv({1, 2, 6, 40}, 2, {1, 4}, {1, 3}, {0, 0, 0, 0}, 2));
   Layer fc;
   fc.op = "Gemm";
   fc.x = {1, 37};
