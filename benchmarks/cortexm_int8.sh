@@ -1,8 +1,10 @@
 #!/bin/sh
-# Cost of one inference of the MLPerf Tiny models on Cortex-M4F under QEMU
-# (mps2-an386): the int8 QDQ models of tests/models/mlperf_tiny compiled
-# with each --target given, and `float`: the float models of tests/models
-# with the float kernels (default: generic cortex-m4 float):
+# Cost of one inference of the benchmark models on Cortex-M4F under QEMU
+# (mps2-an386): the int8 QDQ models of tests/models/mlperf_tiny (digits and
+# HAR, which have none: the float model quantized by emlc with its
+# calibration set) compiled with each --target given, and `float`: the
+# float models of tests/models with the float kernels (default: generic
+# cortex-m4 float; EMLC_BENCH_MODELS picks models):
 #   instructions   guest instructions inside a marker window around NAME_run,
 #                  counted by the QEMU plugin of /work/shared/tools/qemu-insn-count
 #                  (exact and repeatable; instructions, not cycles)
@@ -83,7 +85,7 @@ sz() { arm-none-eabi-size "$1" | awk -v f="$2" 'NR == 2 { print (f == "text" ? $
 
 results=$work/results.txt
 : > $results
-for model in kws_dscnn vww_mobilenetv1_025 ic_resnet8 ad_autoencoder; do
+for model in ${EMLC_BENCH_MODELS:-kws_dscnn vww_mobilenetv1_025 ic_resnet8 ad_autoencoder digits_cnn har_cnn1d}; do
   for t in $targets; do
     d=$work/$model-$t
     rm -rf "$d" && mkdir -p "$d"
@@ -91,9 +93,13 @@ for model in kws_dscnn vww_mobilenetv1_025 ic_resnet8 ad_autoencoder; do
     if [ "$t" = float ]; then
       onnx=tests/models/$model/model.onnx
       build/bin/emlc compile $onnx -o $d/gen --name $name > $d/compile.log
-    else
+    elif [ -f tests/models/mlperf_tiny/$model/model_qdq.onnx ]; then
       onnx=tests/models/mlperf_tiny/$model/model_qdq.onnx
       build/bin/emlc compile $onnx -o $d/gen --name $name --target $t > $d/compile.log
+    else  # no QDQ model: emlc's own quantization with the model's calibration set
+      onnx=tests/models/$model/model.onnx
+      build/bin/emlc compile $onnx -o $d/gen --name $name --target $t --quantize int8 \
+        --calibration tests/models/$model/calib.npy > $d/compile.log
     fi
     macs=$(build/bin/emlc inspect $onnx --disable-pass sparse-weights | sed -n 's/.*MACs[^0-9]*\([0-9,]*\).*/\1/p' | head -1 | tr -d ,)
     arena=$(sed -n "s/#define ${name}_ARENA_SIZE \([0-9]*\).*/\1/p" $d/gen/$name.h)
@@ -126,12 +132,12 @@ awk '
   BEGIN {
     cmsis["kws_dscnn"] = 7698804; cmsis["vww_mobilenetv1_025"] = 24101896
     cmsis["ic_resnet8"] = 29865195; cmsis["ad_autoencoder"] = 582909
-    printf "Cortex-M4F (QEMU mps2-an386), one inference (int8 QDQ models; float: the float models); instructions at -O2, flash at -Os\n"
+    printf "Cortex-M4F (QEMU mps2-an386), one inference (int8: QDQ models, digits and har quantized by emlc; float: the float models); instructions at -O2, flash at -Os\n"
     printf "| model | target | MACs | instructions | insn/MAC | / TFLM+CMSIS-NN | code B | weights B | arena B | other RAM B | stack B | RAM total B | arena lower bound B |\n"
     printf "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
   }
   {
-    ratio = $2 == "float" ? "-" : sprintf("%.2f", $4 / cmsis[$1])
+    ratio = ($2 == "float" || !($1 in cmsis)) ? "-" : sprintf("%.2f", $4 / cmsis[$1])
     printf "| %s | %s | %d | %d | %.2f | %s | %d | %d | %d | %d | %d | %d | %d |\n", $1, $2, $3, $4, $4 / $3, ratio, $5, $6, $7, $8, $9, $7 + $8 + $9, $10
   }
 ' $results
