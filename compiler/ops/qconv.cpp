@@ -21,6 +21,7 @@
 
 #include "emlc/int8_conv.h"
 #include "emlc/int8_dsp.h"
+#include "emlc/int8_dsp_depthwise.h"
 #include "ops/conv_geometry.h"
 #include "ops/qconv.h"
 #include "ops/op_util.h"

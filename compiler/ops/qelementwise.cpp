@@ -14,7 +14,7 @@
 #include "ops/op_util.h"
 #include "ops/quant_util.h"
 #include "passes/target_kernels.h"
-#include "emlc/int8_dsp.h"
+#include "emlc/int8_dsp_pool_add.h"
 
 namespace emlc {
 namespace {

@@ -11,7 +11,7 @@
 //                TFLite's int8 softmax (runtime int8_softmax.h).
 #include <cmath>
 
-#include "emlc/int8_dsp.h"
+#include "emlc/int8_dsp_pool_add.h"
 #include "emlc/int8_pool.h"
 #include "emlc/int8_softmax.h"
 #include "ops/op_util.h"

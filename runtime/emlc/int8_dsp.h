@@ -1,5 +1,6 @@
-// emlc runtime: int8 convolution, depthwise, fully connected and add
-// kernels for Cortex-M cores with the DSP extension (Armv7E-M: M4, M7;
+// emlc runtime: int8 convolution and fully connected kernels (and the
+// primitives of int8_dsp_depthwise.h and int8_dsp_pool_add.h) for Cortex-M
+// cores with the DSP extension (Armv7E-M: M4, M7;
 // Armv8-M Mainline + DSP: M33), chosen by `emlc compile --target
 // cortex-m4|cortex-m7|cortex-m33`.
 //
@@ -36,7 +37,6 @@
 #include "int8_common.h"
 #include "int8_conv.h"
 #include "int8_elementwise.h"
-#include "int8_pool.h"
 
 #if defined(__ARM_FEATURE_DSP) && defined(__ARM_FEATURE_SIMD32)
 #include <arm_acle.h>
@@ -203,6 +203,28 @@ inline int32_t mac4(int32_t v, int32_t x01, int32_t x23, int32_t acc) {
   return smlad(sxtb16_hi(v), x23, smlad(sxtb16(v), x01, acc));
 }
 
+// One step of dot4_loop: four k of four channels (19 instructions).
+#define EMLC_DSP_DOT4_STEP \
+  "ldrd %[x0], %[x1], [%[x]], #8\n\t" \
+  "ldrd %[v0], %[v1], [%[p0]], #8\n\t" \
+  "sxtb16 %[t], %[v0]\n\t" \
+  "smlad %[a0], %[t], %[x0], %[a0]\n\t" \
+  "sxtb16 %[t], %[v0], ror #8\n\t" \
+  "smlad %[a0], %[t], %[x1], %[a0]\n\t" \
+  "sxtb16 %[t], %[v1]\n\t" \
+  "smlad %[a1], %[t], %[x0], %[a1]\n\t" \
+  "sxtb16 %[t], %[v1], ror #8\n\t" \
+  "smlad %[a1], %[t], %[x1], %[a1]\n\t" \
+  "ldrd %[v0], %[v1], [%[p1]], #8\n\t" \
+  "sxtb16 %[t], %[v0]\n\t" \
+  "smlad %[a2], %[t], %[x0], %[a2]\n\t" \
+  "sxtb16 %[t], %[v0], ror #8\n\t" \
+  "smlad %[a2], %[t], %[x1], %[a2]\n\t" \
+  "sxtb16 %[t], %[v1]\n\t" \
+  "smlad %[a3], %[t], %[x0], %[a3]\n\t" \
+  "sxtb16 %[t], %[v1], ror #8\n\t" \
+  "smlad %[a3], %[t], %[x1], %[a3]\n\t"
+
 // Four channels (packed pairs at p0 and p1) against one contiguous column
 // [x, xend), k8 / 4 (even) steps of four k, two per iteration. With the DSP
 // extension in assembly, like dot2_loop (GCC spills here too): 19
@@ -214,45 +236,9 @@ inline void dot4_loop(const int8_t* p0, const int8_t* p1, const int16_t* x, cons
   int32_t v0, v1, x0, x1, t;
   __asm__ volatile(
       "1:\n\t"
-      "ldrd %[x0], %[x1], [%[x]], #8\n\t"
-      "ldrd %[v0], %[v1], [%[p0]], #8\n\t"
-      "sxtb16 %[t], %[v0]\n\t"
-      "smlad %[a0], %[t], %[x0], %[a0]\n\t"
-      "sxtb16 %[t], %[v0], ror #8\n\t"
-      "smlad %[a0], %[t], %[x1], %[a0]\n\t"
-      "sxtb16 %[t], %[v1]\n\t"
-      "smlad %[a1], %[t], %[x0], %[a1]\n\t"
-      "sxtb16 %[t], %[v1], ror #8\n\t"
-      "smlad %[a1], %[t], %[x1], %[a1]\n\t"
-      "ldrd %[v0], %[v1], [%[p1]], #8\n\t"
-      "sxtb16 %[t], %[v0]\n\t"
-      "smlad %[a2], %[t], %[x0], %[a2]\n\t"
-      "sxtb16 %[t], %[v0], ror #8\n\t"
-      "smlad %[a2], %[t], %[x1], %[a2]\n\t"
-      "sxtb16 %[t], %[v1]\n\t"
-      "smlad %[a3], %[t], %[x0], %[a3]\n\t"
-      "sxtb16 %[t], %[v1], ror #8\n\t"
-      "smlad %[a3], %[t], %[x1], %[a3]\n\t"
-      "ldrd %[x0], %[x1], [%[x]], #8\n\t"
-      "ldrd %[v0], %[v1], [%[p0]], #8\n\t"
-      "sxtb16 %[t], %[v0]\n\t"
-      "smlad %[a0], %[t], %[x0], %[a0]\n\t"
-      "sxtb16 %[t], %[v0], ror #8\n\t"
-      "smlad %[a0], %[t], %[x1], %[a0]\n\t"
-      "sxtb16 %[t], %[v1]\n\t"
-      "smlad %[a1], %[t], %[x0], %[a1]\n\t"
-      "sxtb16 %[t], %[v1], ror #8\n\t"
-      "smlad %[a1], %[t], %[x1], %[a1]\n\t"
-      "ldrd %[v0], %[v1], [%[p1]], #8\n\t"
-      "sxtb16 %[t], %[v0]\n\t"
-      "smlad %[a2], %[t], %[x0], %[a2]\n\t"
-      "sxtb16 %[t], %[v0], ror #8\n\t"
-      "smlad %[a2], %[t], %[x1], %[a2]\n\t"
-      "sxtb16 %[t], %[v1]\n\t"
-      "smlad %[a3], %[t], %[x0], %[a3]\n\t"
-      "sxtb16 %[t], %[v1], ror #8\n\t"
+      EMLC_DSP_DOT4_STEP
+      EMLC_DSP_DOT4_STEP
       "ldr %[v0], %[xend]\n\t"
-      "smlad %[a3], %[t], %[x1], %[a3]\n\t"
       "cmp %[x], %[v0]\n\t"
       "bne 1b\n\t"
       : [a0] "+r"(a0), [a1] "+r"(a1), [a2] "+r"(a2), [a3] "+r"(a3), [p0] "+r"(p0), [p1] "+r"(p1), [x] "+r"(x),
@@ -334,6 +320,25 @@ inline void quad(const int8_t* wp, const int16_t* x, int32_t& a00, int32_t& a01,
   a11 = smlad(w1hi, x1hi, smlad(w1lo, x1lo, a11));
 }
 
+// One step of dot2_loop: four k of two channels x two columns (15
+// instructions).
+#define EMLC_DSP_DOT2_STEP \
+  "ldrd %[v0], %[v1], [%[wp]], #8\n\t" \
+  "ldrd %[x0], %[x1], [%[x]], #8\n\t" \
+  "ldrd %[x2], %[x3], [%[x]], #8\n\t" \
+  "sxtb16 %[t], %[v0]\n\t" \
+  "smlad %[a00], %[t], %[x0], %[a00]\n\t" \
+  "smlad %[a01], %[t], %[x2], %[a01]\n\t" \
+  "sxtb16 %[t], %[v0], ror #8\n\t" \
+  "smlad %[a00], %[t], %[x1], %[a00]\n\t" \
+  "smlad %[a01], %[t], %[x3], %[a01]\n\t" \
+  "sxtb16 %[t], %[v1]\n\t" \
+  "smlad %[a10], %[t], %[x0], %[a10]\n\t" \
+  "smlad %[a11], %[t], %[x2], %[a11]\n\t" \
+  "sxtb16 %[t], %[v1], ror #8\n\t" \
+  "smlad %[a10], %[t], %[x1], %[a10]\n\t" \
+  "smlad %[a11], %[t], %[x3], %[a11]\n\t"
+
 // quad over the whole columns [x, xend): k8 / 4 steps of four k, an even
 // number, two per iteration. With the DSP extension, in assembly: GCC
 // keeps too few of the 13 values live in registers and spills inside the
@@ -347,37 +352,9 @@ inline void dot2_loop(const int8_t* wp, const int16_t* x, const int16_t* xend, i
   int32_t v0, v1, x0, x1, x2, x3, t;
   __asm__ volatile(
       "1:\n\t"
-      "ldrd %[v0], %[v1], [%[wp]], #8\n\t"
-      "ldrd %[x0], %[x1], [%[x]], #8\n\t"
-      "ldrd %[x2], %[x3], [%[x]], #8\n\t"
-      "sxtb16 %[t], %[v0]\n\t"
-      "smlad %[a00], %[t], %[x0], %[a00]\n\t"
-      "smlad %[a01], %[t], %[x2], %[a01]\n\t"
-      "sxtb16 %[t], %[v0], ror #8\n\t"
-      "smlad %[a00], %[t], %[x1], %[a00]\n\t"
-      "smlad %[a01], %[t], %[x3], %[a01]\n\t"
-      "sxtb16 %[t], %[v1]\n\t"
-      "smlad %[a10], %[t], %[x0], %[a10]\n\t"
-      "smlad %[a11], %[t], %[x2], %[a11]\n\t"
-      "sxtb16 %[t], %[v1], ror #8\n\t"
-      "smlad %[a10], %[t], %[x1], %[a10]\n\t"
-      "smlad %[a11], %[t], %[x3], %[a11]\n\t"
-      "ldrd %[v0], %[v1], [%[wp]], #8\n\t"
-      "ldrd %[x0], %[x1], [%[x]], #8\n\t"
-      "ldrd %[x2], %[x3], [%[x]], #8\n\t"
-      "sxtb16 %[t], %[v0]\n\t"
-      "smlad %[a00], %[t], %[x0], %[a00]\n\t"
-      "smlad %[a01], %[t], %[x2], %[a01]\n\t"
-      "sxtb16 %[t], %[v0], ror #8\n\t"
-      "smlad %[a00], %[t], %[x1], %[a00]\n\t"
-      "smlad %[a01], %[t], %[x3], %[a01]\n\t"
-      "sxtb16 %[t], %[v1]\n\t"
-      "smlad %[a10], %[t], %[x0], %[a10]\n\t"
-      "smlad %[a11], %[t], %[x2], %[a11]\n\t"
-      "sxtb16 %[t], %[v1], ror #8\n\t"
+      EMLC_DSP_DOT2_STEP
+      EMLC_DSP_DOT2_STEP
       "ldr %[v0], %[xend]\n\t"
-      "smlad %[a10], %[t], %[x1], %[a10]\n\t"
-      "smlad %[a11], %[t], %[x3], %[a11]\n\t"
       "cmp %[x], %[v0]\n\t"
       "bne 1b\n\t"
       : [a00] "+r"(a00), [a01] "+r"(a01), [a10] "+r"(a10), [a11] "+r"(a11), [wp] "+r"(wp), [x] "+r"(x),
@@ -631,262 +608,6 @@ inline void qgemm_dsp(const QuantGemmParams& p, const QuantConvParams& q, const 
       dsp::dot2<RQ>(scratch, k8, b_packed, p.N, bias, requant, q, y + i * p.N, y + (i + 1) * p.N, 1);
     else
       dsp::dot1<RQ, 8>(scratch, k8, b_packed, 0, p.N, bias, requant, q, y + i * p.N, 1);
-  }
-}
-
-// Depthwise 3x3 convolution (group == in_channels == out_channels, kernel
-// 3x3, dilation 1, any stride and padding, 2-D) of int8 tensors.
-// w_packed: per channel and kernel row, the words (w0, w1) as int16 pairs
-// and w2 (6 int32 per channel). scratch: dsp_dw_scratch(p) int16 holding a
-// block of input rows of one channel with the offset added and zero columns
-// where the taps read padding, for dsp_dw_block(p) output rows at a time.
-constexpr int32_t kDwScratchBytes = 1024;  // block buffer budget (at least three rows)
-constexpr int32_t kDwRun = 64;             // outputs summed before requantising them
-inline int32_t dsp_dw_row(const ConvParams& p) { return (p.out_dims[2] - 1) * p.strides[2] + 3; }
-// Narrow outputs (three rows or more fit acc[]): a block's sums at once.
-inline bool dsp_dw_narrow(const ConvParams& p) { return 3 * p.out_dims[2] <= kDwRun; }
-inline int32_t dsp_dw_block(const ConvParams& p) {
-  const int32_t rows = kDwScratchBytes / (2 * dsp_dw_row(p));
-  int32_t r = rows < 3 ? 1 : (rows - 3) / p.strides[1] + 1;
-  if (dsp_dw_narrow(p) && r > kDwRun / p.out_dims[2]) r = kDwRun / p.out_dims[2];  // a block's sums fit acc[]
-  return r < p.out_dims[1] ? r : p.out_dims[1];
-}
-inline int32_t dsp_dw_scratch(const ConvParams& p) { return ((dsp_dw_block(p) - 1) * p.strides[1] + 3) * dsp_dw_row(p); }
-
-template <class RQ>
-inline void qdepthwise3x3_dsp(const ConvParams& p, const QuantConvParams& q, const int8_t* x, const int32_t* w_packed,
-                              const int32_t* bias, const int32_t* requant, int8_t* y,
-                              int16_t* scratch) {
-  const int32_t IH = p.in_dims[1], IW = p.in_dims[2], OH = p.out_dims[1], OW = p.out_dims[2];
-  const int32_t SH = p.strides[1], SW = p.strides[2], PH = p.pads[1], PW = p.pads[2];
-  const int32_t wp = dsp_dw_row(p), R = dsp_dw_block(p);
-  const int32_t C = p.out_channels;
-  const int32_t lo = PW < wp ? PW : wp;            // buffer columns [0, lo): left padding
-  const int32_t hi = IW + PW < wp ? IW + PW : wp;  // [hi, wp): right padding
-  const int32_t total = dsp_dw_scratch(p);
-  const dsp::OutputClamp oc = dsp::output_clamp(q);
-  const bool narrow = dsp_dw_narrow(p);
-  for (int32_t j = 0; j < total; ++j) scratch[j] = 0;  // the padding columns stay zero
-  for (int32_t n = 0; n < p.batch; ++n) {
-    for (int32_t c = 0; c < C; ++c) {
-      const int8_t* xc = x + (n * C + c) * IH * IW - PW;
-      int8_t* yc = y + (n * C + c) * OH * OW;
-      const int32_t* wc = w_packed + 6 * c;
-      const int32_t w01a = wc[0], w2a = wc[1], w01b = wc[2], w2b = wc[3], w01c = wc[4], w2c = wc[5];
-      const int32_t b = bias ? bias[c] : 0;
-      const typename RQ::Entry rq = RQ::entry(requant + dsp::kRequantStride * c);
-      for (int32_t oh0 = 0; oh0 < OH; oh0 += R) {
-        const int32_t rows_out = OH - oh0 < R ? OH - oh0 : R;
-        const int32_t ih0 = oh0 * SH - PH;
-        const int32_t rows_in = (rows_out - 1) * SH + 3;
-        for (int32_t i = 0; i < rows_in; ++i) {
-          int16_t* r = scratch + i * wp;
-          const int32_t ih = ih0 + i;
-          if (ih < 0 || ih >= IH) {
-            for (int32_t j = lo; j < hi; ++j) r[j] = 0;
-          } else {
-            const int8_t* xr = xc + ih * IW;
-            for (int32_t j = lo; j < hi; ++j) r[j] = static_cast<int16_t>(xr[j] + q.input_offset);
-          }
-        }
-        if (narrow) {
-          // All rows of the block: sums, then one requantisation loop over
-          // the block's outputs (contiguous in y).
-          int32_t acc[kDwRun];
-          int32_t* a = acc;
-          for (int32_t o = 0; o < rows_out; ++o) {
-            const int16_t* r0 = scratch + o * SH * wp;
-            for (int32_t ow = 0; ow < OW; ++ow, r0 += SW) {
-              int32_t s = dsp::smlad(dsp::load32(r0), w01a, b + r0[2] * w2a);
-              s = dsp::smlad(dsp::load32(r0 + wp), w01b, s + r0[wp + 2] * w2b);
-              *a++ = dsp::smlad(dsp::load32(r0 + 2 * wp), w01c, s + r0[2 * wp + 2] * w2c);
-            }
-          }
-          int8_t* yb = yc + oh0 * OW;
-          const int32_t n_out = rows_out * OW;
-          for (int32_t i = 0; i < n_out; ++i) yb[i] = RQ::out(acc[i], rq, oc);
-          continue;
-        }
-        for (int32_t o = 0; o < rows_out; ++o) {
-          const int16_t* row = scratch + o * SH * wp;
-          int8_t* yr = yc + (oh0 + o) * OW;
-          for (int32_t ow0 = 0; ow0 < OW; ow0 += kDwRun) {
-            const int32_t run = OW - ow0 < kDwRun ? OW - ow0 : kDwRun;
-            int32_t acc[kDwRun];
-            const int16_t* r0 = row + ow0 * SW;
-            for (int32_t i = 0; i < run; ++i) {
-              int32_t a = dsp::smlad(dsp::load32(r0), w01a, b + r0[2] * w2a);
-              a = dsp::smlad(dsp::load32(r0 + wp), w01b, a + r0[wp + 2] * w2b);
-              acc[i] = dsp::smlad(dsp::load32(r0 + 2 * wp), w01c, a + r0[2 * wp + 2] * w2c);
-              r0 += SW;
-            }
-            for (int32_t i = 0; i < run; ++i) yr[ow0 + i] = RQ::out(acc[i], rq, oc);
-          }
-        }
-      }
-    }
-  }
-}
-
-// Depthwise convolution of any kernel size (group == in_channels ==
-// out_channels, dilation 1, any stride and padding, 2-D; 3x3 has its own
-// kernel above) of int8 tensors. w_packed: per channel and kernel row,
-// dsp_dwg_pairs(p) words of int16 pairs (w[kw], w[kw + 1]), an odd last
-// tap paired with 0. scratch: dsp_dwg_scratch(p) int16, a block of padded
-// input rows of one channel (offset added, zeros for padding), each
-// dsp_dwg_row(p) wide (one spare zero column for the odd tap's pair).
-inline int32_t dsp_dwg_pairs(const ConvParams& p) { return (p.kernel[2] + 1) / 2; }
-inline int32_t dsp_dwg_row(const ConvParams& p) { return (p.out_dims[2] - 1) * p.strides[2] + 2 * dsp_dwg_pairs(p); }
-inline int32_t dsp_dwg_block(const ConvParams& p) {
-  const int32_t rows = kDwScratchBytes / (2 * dsp_dwg_row(p));
-  const int32_t r = rows < p.kernel[1] ? 1 : (rows - p.kernel[1]) / p.strides[1] + 1;
-  return r < p.out_dims[1] ? r : p.out_dims[1];
-}
-inline int32_t dsp_dwg_scratch(const ConvParams& p) {
-  return ((dsp_dwg_block(p) - 1) * p.strides[1] + p.kernel[1]) * dsp_dwg_row(p);
-}
-
-template <class RQ>
-inline void qdepthwise_dsp(const ConvParams& p, const QuantConvParams& q, const int8_t* x, const int32_t* w_packed,
-                           const int32_t* bias, const int32_t* requant, int8_t* y, int16_t* scratch) {
-  const int32_t IH = p.in_dims[1], IW = p.in_dims[2], OH = p.out_dims[1], OW = p.out_dims[2];
-  const int32_t SH = p.strides[1], SW = p.strides[2], PH = p.pads[1], PW = p.pads[2];
-  const int32_t KH = p.kernel[1], KP = dsp_dwg_pairs(p);
-  const int32_t wp = dsp_dwg_row(p), R = dsp_dwg_block(p), C = p.out_channels;
-  const int32_t lo = PW < wp ? PW : wp;            // buffer columns [0, lo): left padding
-  const int32_t hi = IW + PW < wp ? IW + PW : wp;  // [hi, wp): right padding
-  const dsp::OutputClamp oc = dsp::output_clamp(q);
-  const int32_t total = dsp_dwg_scratch(p);
-  for (int32_t j = 0; j < total; ++j) scratch[j] = 0;  // the padding columns stay zero
-  for (int32_t n = 0; n < p.batch; ++n) {
-    for (int32_t c = 0; c < C; ++c) {
-      const int8_t* xc = x + (n * C + c) * IH * IW - PW;
-      int8_t* yc = y + (n * C + c) * OH * OW;
-      const int32_t* wc = w_packed + KH * KP * c;
-      const int32_t b = bias ? bias[c] : 0;
-      const typename RQ::Entry rq = RQ::entry(requant + dsp::kRequantStride * c);
-      for (int32_t oh0 = 0; oh0 < OH; oh0 += R) {
-        const int32_t rows_out = OH - oh0 < R ? OH - oh0 : R;
-        const int32_t ih0 = oh0 * SH - PH;
-        const int32_t rows_in = (rows_out - 1) * SH + KH;
-        for (int32_t i = 0; i < rows_in; ++i) {
-          int16_t* r = scratch + i * wp;
-          const int32_t ih = ih0 + i;
-          if (ih < 0 || ih >= IH) {
-            for (int32_t j = lo; j < hi; ++j) r[j] = 0;
-          } else {
-            const int8_t* xr = xc + ih * IW;
-            for (int32_t j = lo; j < hi; ++j) r[j] = static_cast<int16_t>(xr[j] + q.input_offset);
-          }
-        }
-        for (int32_t o = 0; o < rows_out; ++o) {
-          int8_t* yr = yc + (oh0 + o) * OW;
-          for (int32_t ow = 0; ow < OW; ++ow) {
-            int32_t a = b;
-            const int32_t* w = wc;
-            for (int32_t kh = 0; kh < KH; ++kh) {
-              const int16_t* r = scratch + (o * SH + kh) * wp + ow * SW;
-              for (int32_t j = 0; j < KP; ++j) a = dsp::smlad(dsp::load32(r + 2 * j), *w++, a);
-            }
-            yr[ow] = RQ::out(a, rq, oc);
-          }
-        }
-      }
-    }
-  }
-}
-
-namespace dsp {
-// The sum of n int8 values: four per 32-bit load, two SXTAB16 add bytes
-// (0, 2) and (1, 3) into int16 halves; at most 255 loads per round, so no
-// half passes 255 * 128 (int16), then the halves go into the int32 sum.
-inline int32_t sum_int8(const int8_t* x, int32_t n) {
-  int32_t sum = 0;
-  while (n > 0 && (reinterpret_cast<uintptr_t>(x) & 3u) != 0) {  // to a word boundary
-    sum += *x++;
-    --n;
-  }
-  while (n >= 4) {
-    int32_t words = n / 4 < 255 ? n / 4 : 255;
-    n -= 4 * words;
-    int32_t h02 = 0, h13 = 0;
-    for (; words > 0; --words, x += 4) {
-      const int32_t v = load32a(x);
-      h02 = sxtab16(h02, v);
-      h13 = sxtab16_hi(h13, v);
-    }
-    sum += half_lo16(h02) + half_hi16(h02) + half_lo16(h13) + half_hi16(h13);
-  }
-  for (; n > 0; --n) sum += *x++;
-  return sum;
-}
-}  // namespace dsp
-
-// qavgpool<int8_t> of 2-D pools (in_dims[0] == kernel[0] == 1) with
-// dilation 1: the same arithmetic (int8_pool.h), each window's rows summed
-// by dsp::sum_int8, a window of whole rows (global pooling) in one run.
-inline void qavgpool_dsp(const PoolParams& p, const QuantPoolParams& q, const int8_t* x, int8_t* y) {
-  const int32_t H = p.in_dims[1], W = p.in_dims[2], OH = p.out_dims[1], OW = p.out_dims[2];
-  int32_t o = 0;
-  for (int32_t c = 0; c < p.planes; ++c) {
-    const int8_t* xp = x + c * H * W;
-    for (int32_t oh = 0; oh < OH; ++oh) {
-      const int32_t sh = oh * p.strides[1] - p.pad_begin[1];
-      int32_t h0, h1, ph0, ph1;
-      pool_tap_range(sh, p.kernel[1], 1, 0, H, &h0, &h1);
-      pool_tap_range(sh, p.kernel[1], 1, -p.pad_begin[1], H + p.pad_end[1], &ph0, &ph1);
-      for (int32_t ow = 0; ow < OW; ++ow, ++o) {
-        const int32_t sw = ow * p.strides[2] - p.pad_begin[2];
-        int32_t w0, w1, pw0, pw1;
-        pool_tap_range(sw, p.kernel[2], 1, 0, W, &w0, &w1);
-        pool_tap_range(sw, p.kernel[2], 1, -p.pad_begin[2], W + p.pad_end[2], &pw0, &pw1);
-        int32_t sum = 0;
-        if (sw + w0 == 0 && sw + w1 == W) {
-          sum = dsp::sum_int8(xp + (sh + h0) * W, (h1 - h0) * W);
-        } else {
-          for (int32_t kh = h0; kh < h1; ++kh) sum += dsp::sum_int8(xp + (sh + kh) * W + sw + w0, w1 - w0);
-        }
-        const int32_t inside = (h1 - h0) * (w1 - w0);
-        int32_t count = inside;
-        if (p.count_include_pad) {
-          const int32_t padded = (ph1 - ph0) * (pw1 - pw0);
-          sum += (padded - inside) * q.zero_point;
-          count = padded;
-        }
-        const int32_t avg = count > 0 ? rounded_average(sum, count) : q.zero_point;
-        y[o] = static_cast<int8_t>(clamp_i32(avg, q.act_min, q.act_max));
-      }
-    }
-  }
-}
-
-// One requantisation (multiplier >= 0, shift) with its shifts and rounding
-// mask worked out once: multiply_by_quantized_multiplier, see requant_out.
-struct Requant1 {
-  int32_t multiplier, left, right, mask;
-  Requant1(int32_t mult, int32_t shift)
-      : multiplier(mult),
-        left(shift > 0 ? shift : 0),
-        right(shift > 0 ? 0 : -shift),
-        mask(static_cast<int32_t>((int64_t{1} << right) - 1)) {}
-  int32_t operator()(int32_t x) const {
-    const int64_t ab = static_cast<int64_t>(shift_left_wrapping(x, left)) * multiplier + (int64_t{1} << 30);
-    const int32_t h = static_cast<int32_t>(ab >> 31);
-    const int32_t threshold = (mask >> 1) + static_cast<int32_t>(static_cast<uint32_t>(h) >> 31);
-    return (h >> right) + ((h & mask) > threshold ? 1 : 0);
-  }
-};
-
-// qbinary<int8_t, QuantAdd> for two int8 tensors of the output's shape
-// (no broadcasting), n elements: the same arithmetic with the shifts and
-// masks worked out once per call.
-inline void qadd_dsp(const QuantAdd& f, const int8_t* a, const int8_t* b, int8_t* y, int32_t n) {
-  const Requant1 ra(f.a_multiplier, f.a_shift), rb(f.b_multiplier, f.b_shift);
-  const Requant1 ry(f.output_multiplier, f.output_shift);
-  for (int32_t i = 0; i < n; ++i) {
-    const int32_t sa = ra(shift_left_wrapping(a[i] + f.a_offset, f.left_shift));
-    const int32_t sb = rb(shift_left_wrapping(b[i] + f.b_offset, f.left_shift));
-    y[i] = static_cast<int8_t>(clamp_i32(ry(sa + sb) + f.output_offset, f.act_min, f.act_max));
   }
 }
 

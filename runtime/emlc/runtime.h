@@ -42,6 +42,8 @@
 #include "int8_common.h"
 #include "int8_conv.h"
 #include "int8_dsp.h"
+#include "int8_dsp_depthwise.h"
+#include "int8_dsp_pool_add.h"
 #include "int8_elementwise.h"
 #include "int8_pool.h"
 #include "int8_softmax.h"
