@@ -1,8 +1,11 @@
 #!/bin/sh
 # Cost of one inference of the MLPerf Tiny models on Cortex-M4F under QEMU
 # (mps2-an386): the int8 QDQ models of tests/models/mlperf_tiny compiled
-# with each --target given, and `float`: the float models of tests/models
-# with the float kernels (default: generic cortex-m4 float):
+# with each --target given, `float`: the float models of tests/models with
+# the generic float kernels, and `float-TARGET` (e.g. float-cortex-m4): the
+# float models compiled with --target TARGET (the single-precision FPU
+# kernels of runtime/emlc/float_fpu.h) (default: generic cortex-m4 float
+# float-cortex-m4):
 #   instructions   guest instructions inside a marker window around NAME_run,
 #                  counted by the QEMU plugin of /work/shared/tools/qemu-insn-count
 #                  (exact and repeatable; instructions, not cycles)
@@ -18,7 +21,7 @@
 #   sh benchmarks/cortexm_int8.sh [TARGET...]
 set -eu
 cd "$(dirname "$0")/.."
-targets=${*:-generic cortex-m4 float}
+targets=${*:-generic cortex-m4 float float-cortex-m4}
 work=build/bench-cortexm-int8
 mkdir -p "$work"
 plugin=$work/insn_window.so
@@ -91,6 +94,9 @@ for model in kws_dscnn vww_mobilenetv1_025 ic_resnet8 ad_autoencoder; do
     if [ "$t" = float ]; then
       onnx=tests/models/$model/model.onnx
       build/bin/emlc compile $onnx -o $d/gen --name $name > $d/compile.log
+    elif [ "${t#float-}" != "$t" ]; then
+      onnx=tests/models/$model/model.onnx
+      build/bin/emlc compile $onnx -o $d/gen --name $name --target "${t#float-}" > $d/compile.log
     else
       onnx=tests/models/mlperf_tiny/$model/model_qdq.onnx
       build/bin/emlc compile $onnx -o $d/gen --name $name --target $t > $d/compile.log
@@ -131,7 +137,7 @@ awk '
     printf "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
   }
   {
-    ratio = $2 == "float" ? "-" : sprintf("%.2f", $4 / cmsis[$1])
+    ratio = $2 ~ /^float/ ? "-" : sprintf("%.2f", $4 / cmsis[$1])
     printf "| %s | %s | %d | %d | %.2f | %s | %d | %d | %d | %d | %d | %d | %d |\n", $1, $2, $3, $4, $4 / $3, ratio, $5, $6, $7, $8, $9, $7 + $8 + $9, $10
   }
 ' $results

@@ -288,8 +288,9 @@ Tile denseTile(const rt::ConvNhwcParams& p) {
 // --target cortex-m*: the single-precision FPU kernels (float_fpu.h).
 bool fpuMarked(const Node& n) { return n.attrString(kKernelAttr, "") == kArmFpu; }
 
-// The FPU kernels gather patches (im2col per tile) for few input channels.
-bool fpuGather(const rt::ConvNhwcParams& p) { return p.in_c <= 4; }
+// Few input channels, undilated along W: the FPU kernel that reduces over
+// whole kernel rows (fpu_conv_rows).
+bool fpuRows(const rt::ConvNhwcParams& p) { return p.in_c <= 4 && p.dil_w == 1; }
 
 // Register tile of the FPU kernels: rows are output pixels (all of them, in
 // row-major order), columns output channels.
@@ -298,7 +299,7 @@ Tile fpuConvTile(const rt::ConvNhwcParams& p) { return fpuTile(int64_t{p.out_h} 
 // Kernel scratch (values) of an NHWC Conv: the zero row, plus the patches.
 int64_t nhwcScratch(const rt::ConvNhwcParams& p, NhwcKind kind, bool fpu) {
   if (kind == NhwcKind::Dense && pointwise(p)) return 0;
-  if (fpu && kind == NhwcKind::Dense && fpuGather(p)) return int64_t{fpuConvTile(p).mr} * p.k_h * p.k_w * p.in_c;
+  if (fpu && kind == NhwcKind::Dense && fpuRows(p)) return (1 + int64_t{fpuConvTile(p).mr} * p.k_h) * p.k_w * p.in_c;
   int64_t s = p.in_c;
   if (!fpu && kind == NhwcKind::Dense && denseGather(p)) s += int64_t{denseTile(p).mr} * p.k_h * p.k_w * p.in_c;
   return s;
@@ -384,8 +385,8 @@ Status lowerNhwcFpu(Lowering& l, const rt::ConvNhwcParams& p, NhwcKind kind, con
     constexpr int MR = decltype(mr)::value, NR = decltype(nr)::value;
     ConstArray<float> packed, b;
     packDense(w, bias, M, C, taps, NR, packed.values, b.values);
-    if (fpuGather(p))
-      return l.call(fmt::format("emlc::rt::fpu_conv_gather<{}, {}>", MR, NR), &rt::fpu_conv_gather<MR, NR>, p, act,
+    if (fpuRows(p))
+      return l.call(fmt::format("emlc::rt::fpu_conv_rows<{}, {}>", MR, NR), &rt::fpu_conv_rows<MR, NR>, p, act,
                     l.in<float>(0), packed, b, scratch, l.out<float>(0));
     return l.call(fmt::format("emlc::rt::fpu_conv<{}, {}>", MR, NR), &rt::fpu_conv<MR, NR>, p, act, l.in<float>(0),
                   packed, b, scratch, l.out<float>(0));

@@ -35,6 +35,19 @@
 namespace emlc {
 namespace rt {
 
+// Makes GCC keep p as one register: without it, GCC splits `row + c0`
+// (row varying, c0 fixed in the loop) into row + (c0 + j) with one
+// precomputed offset per j, which costs an add per load (Thumb-2 VLDR has
+// no register offset). An empty asm statement; nothing on other compilers.
+template <class T>
+inline void keep_in_register(T*& p) {
+#if defined(__GNUC__)
+  __asm__("" : "+r"(p));
+#else
+  (void)p;
+#endif
+}
+
 inline float fmadd(float acc, float a, float b) {
 #if defined(__ARM_FEATURE_FMA) && defined(__ARM_FP) && (__ARM_FP & 4)
   return __builtin_fmaf(a, b, acc);
@@ -100,6 +113,16 @@ inline void fpu_store(const Activation& a, const float (&acc)[MR][NR], int32_t r
       for (int32_t r = 0; r < MR; ++r)
 #pragma GCC unroll 32
         for (int32_t j = 0; j < NR; ++j) y[r * y_stride + j] = acc[r][j];
+    } else if (!(hi < 3.40282347e38f)) {
+      // Relu (hi = +inf): v > hi never holds, so only the lower bound (one
+      // compare instead of two on a core without VMAXNM).
+#pragma GCC unroll 32
+      for (int32_t r = 0; r < MR; ++r)
+#pragma GCC unroll 32
+        for (int32_t j = 0; j < NR; ++j) {
+          const float v = acc[r][j];
+          y[r * y_stride + j] = v < lo ? lo : v;
+        }
     } else {
 #pragma GCC unroll 32
       for (int32_t r = 0; r < MR; ++r)
@@ -184,18 +207,24 @@ inline void fpu_conv(const ConvNhwcParams& p, const Activation& act, const float
   }
 }
 
-// Dense convolution for few input channels (a first layer, C = 1 or 3):
-// per tile the MR input patches (k_h * k_w * in_c values, im2col) are
-// gathered into scratch once and every block of output channels runs over
-// them as one long dot product. Same weights as fpu_conv; scratch:
-// MR * k_h * k_w * in_c values.
+// Dense convolution for few input channels (a first layer, C = 1 or 3),
+// undilated along W: one kernel row of one output pixel is k_w * in_c
+// contiguous input values, so the reduction runs over k_h rows of
+// k_w * in_c values instead of k_h * k_w taps of in_c (less loop overhead
+// per MAC). A kernel row that lies in the padding reads a zero row; one
+// that crosses the left or right border is gathered, zero-filled, into
+// scratch. Same weights as fpu_conv. scratch: (1 + MR * k_h) * k_w * in_c
+// values.
 template <int MR, int NR>
-inline void fpu_conv_gather(const ConvNhwcParams& p, const Activation& act, const float* x, const float* w,
-                            const float* bias, float* scratch, float* y) {
-  const int32_t C = p.in_c, M = p.out_c, P = p.out_h * p.out_w, K = p.k_h * p.k_w * C;
+inline void fpu_conv_rows(const ConvNhwcParams& p, const Activation& act, const float* x, const float* w,
+                          const float* bias, float* scratch, float* y) {
+  const int32_t C = p.in_c, M = p.out_c, P = p.out_h * p.out_w, span = p.k_w * C;
   const int32_t blocks = (M + NR - 1) / NR;
-  const float* rows_a[MR];
-  for (int32_t r = 0; r < MR; ++r) rows_a[r] = scratch + r * K;
+  const float* zeros = scratch;
+  fill(scratch, span, 0.0f);
+  float* gathered = scratch + span;  // row kh of pixel r at (r * k_h + kh) * span
+  const bool one_chunk = p.k_h <= kConvTapChunk;
+  const float* xp[kConvTapChunk * MR];
   for (int32_t n = 0; n < p.batch; ++n) {
     const float* xn = x + n * p.in_h * p.in_w * C;
     float* yn = y + n * P * M;
@@ -203,25 +232,41 @@ inline void fpu_conv_gather(const ConvNhwcParams& p, const Activation& act, cons
       const int32_t rows = P - p0 < MR ? P - p0 : MR;
       int32_t oh[MR], ow[MR];
       tile_positions<float, MR>(p0, rows, p.out_w, oh, ow);
-      for (int32_t r = 0; r < MR; ++r) {
-        float* d = scratch + r * K;
-        for (int32_t kh = 0; kh < p.k_h; ++kh) {
-          const int32_t ih = oh[r] * p.stride_h - p.pad_t + kh * p.dil_h;
-          for (int32_t kw = 0; kw < p.k_w; ++kw, d += C) {
-            const int32_t iw = ow[r] * p.stride_w - p.pad_l + kw * p.dil_w;
-            if (ih < 0 || ih >= p.in_h || iw < 0 || iw >= p.in_w) {
-              fill(d, C, 0.0f);
-            } else {
-              const float* s = xn + (ih * p.in_w + iw) * C;
-              for (int32_t c = 0; c < C; ++c) d[c] = s[c];
+      // Row pointers of kernel rows [h0, h0 + hn) into xp[(kh - h0) * MR + r].
+      auto pointers = [&](int32_t h0, int32_t hn) {
+        for (int32_t r = 0; r < MR; ++r) {
+          const int32_t iw0 = ow[r] * p.stride_w - p.pad_l;
+          const bool inside_w = iw0 >= 0 && iw0 + p.k_w <= p.in_w;
+          for (int32_t kh = h0; kh < h0 + hn; ++kh) {
+            const int32_t ih = oh[r] * p.stride_h - p.pad_t + kh * p.dil_h;
+            const float* row = zeros;
+            if (ih >= 0 && ih < p.in_h) {
+              const float* src = xn + ih * p.in_w * C;
+              if (inside_w) {
+                row = src + iw0 * C;
+              } else {
+                float* d = gathered + (r * p.k_h + kh) * span;
+                for (int32_t kw = 0; kw < p.k_w; ++kw) {
+                  const int32_t iw = iw0 + kw;
+                  for (int32_t c = 0; c < C; ++c) d[kw * C + c] = iw >= 0 && iw < p.in_w ? src[iw * C + c] : 0.0f;
+                }
+                row = d;
+              }
             }
+            xp[(kh - h0) * MR + r] = row;
           }
         }
-      }
+      };
+      if (one_chunk) pointers(0, p.k_h);
       for (int32_t b = 0; b < blocks; ++b) {
         float acc[MR][NR];
         fpu_init<MR, NR>(acc, bias ? bias + b * NR : nullptr);
-        fpu_tile<MR, NR>(acc, rows_a, 1, w + b * K * NR, K);
+        const float* wb = w + b * p.k_h * span * NR;
+        for (int32_t h0 = 0; h0 < p.k_h; h0 += kConvTapChunk) {
+          const int32_t hn = p.k_h - h0 < kConvTapChunk ? p.k_h - h0 : kConvTapChunk;
+          if (!one_chunk) pointers(h0, hn);
+          fpu_tile<MR, NR>(acc, xp, hn, wb + h0 * span * NR, span);
+        }
         const int32_t cols = M - b * NR < NR ? M - b * NR : NR;
         fpu_store<MR, NR>(act, acc, rows, cols, yn + p0 * M + b * NR, M);
       }
@@ -253,6 +298,7 @@ inline void fpu_dw_tile(float (&tile)[MR][NC], const float* const* xp, int32_t t
 #pragma GCC unroll 32
     for (int32_t r = 0; r < MR; ++r) {
       const float* xr = xp[t * MR + r] + c0;
+      keep_in_register(xr);
 #pragma GCC unroll 32
       for (int32_t j = 0; j < NC; ++j) acc[r][j] = fmadd(acc[r][j], xr[j], wv[j]);
     }
