@@ -2,9 +2,11 @@
 # Cost of one inference of the benchmark models on Cortex-M4F under QEMU
 # (mps2-an386): the int8 QDQ models of tests/models/mlperf_tiny (digits and
 # HAR, which have none: the float model quantized by emlc with its
-# calibration set) compiled with each --target given, and `float`: the
-# float models of tests/models with the float kernels (default: generic
-# cortex-m4 float; EMLC_BENCH_MODELS picks models):
+# calibration set) compiled with each --target given, `float`: the float
+# models of tests/models with the generic float kernels, and `float-TARGET`
+# (e.g. float-cortex-m4): the float models compiled with --target TARGET
+# (the single-precision FPU kernels of runtime/emlc/float_fpu.h) (default:
+# generic cortex-m4 float float-cortex-m4; EMLC_BENCH_MODELS picks models):
 #   instructions   guest instructions inside a marker window around NAME_run,
 #                  counted by the QEMU plugin of /work/shared/tools/qemu-insn-count
 #                  (exact and repeatable; instructions, not cycles)
@@ -20,7 +22,7 @@
 #   sh benchmarks/cortexm_int8.sh [TARGET...]
 set -eu
 cd "$(dirname "$0")/.."
-targets=${*:-generic cortex-m4 float}
+targets=${*:-generic cortex-m4 float float-cortex-m4}
 work=build/bench-cortexm-int8
 mkdir -p "$work"
 plugin=$work/insn_window.so
@@ -93,6 +95,9 @@ for model in ${EMLC_BENCH_MODELS:-kws_dscnn vww_mobilenetv1_025 ic_resnet8 ad_au
     if [ "$t" = float ]; then
       onnx=tests/models/$model/model.onnx
       build/bin/emlc compile $onnx -o $d/gen --name $name > $d/compile.log
+    elif [ "${t#float-}" != "$t" ]; then
+      onnx=tests/models/$model/model.onnx
+      build/bin/emlc compile $onnx -o $d/gen --name $name --target "${t#float-}" > $d/compile.log
     elif [ -f tests/models/mlperf_tiny/$model/model_qdq.onnx ]; then
       onnx=tests/models/mlperf_tiny/$model/model_qdq.onnx
       build/bin/emlc compile $onnx -o $d/gen --name $name --target $t > $d/compile.log
@@ -137,7 +142,7 @@ awk '
     printf "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|\n"
   }
   {
-    ratio = ($2 == "float" || !($1 in cmsis)) ? "-" : sprintf("%.2f", $4 / cmsis[$1])
+    ratio = ($2 ~ /^float/ || !($1 in cmsis)) ? "-" : sprintf("%.2f", $4 / cmsis[$1])
     printf "| %s | %s | %d | %d | %.2f | %s | %d | %d | %d | %d | %d | %d | %d |\n", $1, $2, $3, $4, $4 / $3, ratio, $5, $6, $7, $8, $9, $7 + $8 + $9, $10
   }
 ' $results

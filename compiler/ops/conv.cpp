@@ -6,6 +6,7 @@
 // lower() and macs() all go through it, so they cannot disagree.
 #include "emlc/conv.h"
 #include "emlc/conv_nhwc.h"
+#include "emlc/float_fpu.h"
 #include "emlc/gemm_packed.h"
 
 #include <algorithm>
@@ -17,6 +18,7 @@
 #include "ops/nhwc.h"
 #include "ops/op_util.h"
 #include "ops/tiles.h"
+#include "passes/target_kernels.h"
 
 namespace emlc {
 namespace {
@@ -283,11 +285,23 @@ Tile denseTile(const rt::ConvNhwcParams& p) {
   return convTile(p.out_w, p.out_c);
 }
 
+// --target cortex-m*: the single-precision FPU kernels (float_fpu.h).
+bool fpuMarked(const Node& n) { return n.attrString(kKernelAttr, "") == kArmFpu; }
+
+// Few input channels, undilated along W: the FPU kernel that reduces over
+// whole kernel rows (fpu_conv_rows).
+bool fpuRows(const rt::ConvNhwcParams& p) { return p.in_c <= 4 && p.dil_w == 1; }
+
+// Register tile of the FPU kernels: rows are output pixels (all of them, in
+// row-major order), columns output channels.
+Tile fpuConvTile(const rt::ConvNhwcParams& p) { return fpuTile(int64_t{p.out_h} * p.out_w, p.out_c); }
+
 // Kernel scratch (values) of an NHWC Conv: the zero row, plus the patches.
-int64_t nhwcScratch(const rt::ConvNhwcParams& p, NhwcKind kind) {
+int64_t nhwcScratch(const rt::ConvNhwcParams& p, NhwcKind kind, bool fpu) {
   if (kind == NhwcKind::Dense && pointwise(p)) return 0;
+  if (fpu && kind == NhwcKind::Dense && fpuRows(p)) return (1 + int64_t{fpuConvTile(p).mr} * p.k_h) * p.k_w * p.in_c;
   int64_t s = p.in_c;
-  if (kind == NhwcKind::Dense && denseGather(p)) s += int64_t{denseTile(p).mr} * p.k_h * p.k_w * p.in_c;
+  if (!fpu && kind == NhwcKind::Dense && denseGather(p)) s += int64_t{denseTile(p).mr} * p.k_h * p.k_w * p.in_c;
   return s;
 }
 
@@ -312,6 +326,73 @@ rt::ConvNhwcParams nhwcParams(const rt::ConvParams& c) {
   return p;
 }
 
+// Packs dense W (M, C, kh, kw) into panels (M/NR, kh, kw, C, NR), output
+// channels beyond M zero: the order conv_nhwc, gemm_packed and the FPU
+// kernels read. The bias is zero-padded to the panels.
+void packDense(const float* w, const float* bias, int64_t M, int64_t C, int64_t taps, int64_t NR,
+               std::vector<float>& packed, std::vector<float>& b) {
+  const int64_t blocks = (M + NR - 1) / NR;
+  packed.assign(static_cast<size_t>(blocks * taps * C * NR), 0.0f);
+  for (int64_t m = 0; m < M; ++m)
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t t = 0; t < taps; ++t)
+        packed[static_cast<size_t>((((m / NR) * taps + t) * C + c) * NR + m % NR)] = w[(m * C + c) * taps + t];
+  b.assign(static_cast<size_t>(blocks * NR), 0.0f);
+  if (bias) std::copy(bias, bias + M, b.begin());
+}
+
+// --target cortex-m*: the single-precision FPU kernels (float_fpu.h).
+Status lowerNhwcFpu(Lowering& l, const rt::ConvNhwcParams& p, NhwcKind kind, const rt::Activation& act) {
+  const Node& n = l.node();
+  const Graph& g = l.graph();
+  const float* w = g.t(n.inputs[1]).as<float>();
+  const float* bias = n.in(2) != kNoTensor ? g.t(n.inputs[2]).as<float>() : nullptr;
+  const int64_t M = p.out_c, C = p.in_c, taps = int64_t{p.k_h} * p.k_w;
+  const Tile tile = fpuConvTile(p);
+  if (kind == NhwcKind::Depthwise) {
+    // W (C, 1, kh, kw) -> groups of kFpuDwGroup channels, each (kh, kw,
+    // group), then the remaining channels one by one, each (kh, kw).
+    constexpr int64_t G = rt::kFpuDwGroup;
+    const int64_t grouped = C / G * G;
+    ConstArray<float> packed{std::vector<float>(static_cast<size_t>(taps * C))};
+    for (int64_t c = 0; c < C; ++c)
+      for (int64_t t = 0; t < taps; ++t) {
+        const int64_t at = c < grouped ? (c / G * taps + t) * G + c % G : c * taps + t;
+        packed.values[static_cast<size_t>(at)] = w[c * taps + t];
+      }
+    ConstArray<float> b{std::vector<float>(static_cast<size_t>(C), 0.0f)};
+    if (bias) std::copy(bias, bias + C, b.values.begin());
+    const Scratch<float> scratch = l.scratch<float>(static_cast<size_t>(nhwcScratch(p, kind, true)));
+    return withFpuTile(tile, [&](auto mr, auto) -> Status {
+      constexpr int MR = decltype(mr)::value;
+      return l.call(fmt::format("emlc::rt::fpu_depthwise<{}>", MR), &rt::fpu_depthwise<MR>, p, act, l.in<float>(0),
+                    packed, b, scratch, l.out<float>(0));
+    });
+  }
+  if (pointwise(p)) {
+    const int64_t pixels = int64_t{p.batch} * p.out_h * p.out_w;
+    return withFpuTile(fpuTile(pixels, M), [&](auto mr, auto nr) -> Status {
+      constexpr int MR = decltype(mr)::value, NR = decltype(nr)::value;
+      ConstArray<float> packed, b;
+      packDense(w, bias, M, C, taps, NR, packed.values, b.values);
+      const rt::GemmPackedParams gp{static_cast<int32_t>(pixels), p.out_c, p.in_c};
+      return l.call(fmt::format("emlc::rt::fpu_gemm<{}, {}>", MR, NR), &rt::fpu_gemm<MR, NR>, gp, act,
+                    l.in<float>(0), packed, b, l.out<float>(0));
+    });
+  }
+  const Scratch<float> scratch = l.scratch<float>(static_cast<size_t>(nhwcScratch(p, kind, true)));
+  return withFpuTile(tile, [&](auto mr, auto nr) -> Status {
+    constexpr int MR = decltype(mr)::value, NR = decltype(nr)::value;
+    ConstArray<float> packed, b;
+    packDense(w, bias, M, C, taps, NR, packed.values, b.values);
+    if (fpuRows(p))
+      return l.call(fmt::format("emlc::rt::fpu_conv_rows<{}, {}>", MR, NR), &rt::fpu_conv_rows<MR, NR>, p, act,
+                    l.in<float>(0), packed, b, scratch, l.out<float>(0));
+    return l.call(fmt::format("emlc::rt::fpu_conv<{}, {}>", MR, NR), &rt::fpu_conv<MR, NR>, p, act, l.in<float>(0),
+                  packed, b, scratch, l.out<float>(0));
+  });
+}
+
 Status lowerNhwc(Lowering& l, const ConvPlan& plan) {
   const Node& n = l.node();
   const Graph& g = l.graph();
@@ -323,6 +404,7 @@ Status lowerNhwc(Lowering& l, const ConvPlan& plan) {
   const float* w = wt.as<float>();
   const float* bias = n.in(2) != kNoTensor ? g.t(n.inputs[2]).as<float>() : nullptr;
   const int64_t M = p.out_c, C = p.in_c, taps = int64_t{p.k_h} * p.k_w;
+  if (fpuMarked(n)) return lowerNhwcFpu(l, p, kind, act);
   if (kind == NhwcKind::Depthwise) {
     // W (C, 1, kh, kw) -> (kh, kw, C).
     ConstArray<float> packed{std::vector<float>(static_cast<size_t>(taps * C))};
@@ -333,7 +415,7 @@ Status lowerNhwc(Lowering& l, const ConvPlan& plan) {
     ConstArray<float> b{std::vector<float>(static_cast<size_t>(C), 0.0f)};
     if (bias) std::copy(bias, bias + C, b.values.begin());
     return l.call(name, &rt::depthwise_nhwc<float, MR>, p, act, l.in<float>(0), packed, b,
-                  l.scratch<float>(static_cast<size_t>(nhwcScratch(p, kind))), l.out<float>(0));
+                  l.scratch<float>(static_cast<size_t>(nhwcScratch(p, kind, false))), l.out<float>(0));
   }
   // Dense: W (M, C, kh, kw) -> panels (M/NR, kh, kw, C, NR), zero-padded.
   auto dense = [&](auto mr, auto nr) -> Status {
@@ -351,7 +433,7 @@ Status lowerNhwc(Lowering& l, const ConvPlan& plan) {
       return l.call(fmt::format("emlc::rt::gemm_packed<float, {}, {}>", MR, NR), &rt::gemm_packed<float, MR, NR>, gp,
                     act, l.in<float>(0), packed, b, l.out<float>(0));
     }
-    const Scratch<float> scratch = l.scratch<float>(static_cast<size_t>(nhwcScratch(p, kind)));
+    const Scratch<float> scratch = l.scratch<float>(static_cast<size_t>(nhwcScratch(p, kind, false)));
     if (denseGather(p))
       return l.call(fmt::format("emlc::rt::conv_nhwc_gather<float, {}, {}>", MR, NR),
                     &rt::conv_nhwc_gather<float, MR, NR>, p, act, l.in<float>(0), packed, b, scratch, l.out<float>(0));
@@ -399,7 +481,8 @@ class ConvOp final : public Op {
     if (K != Kind::Conv || !isNhwc(n)) return 0;
     Expected<ConvPlan> plan = planConv(n, g, K);
     if (!plan.isOk()) return 0;
-    return static_cast<size_t>(nhwcScratch(nhwcParams(plan->params), nhwcKind(n, g))) * dtypeSize(g.inType(n, 0).dtype);
+    return static_cast<size_t>(nhwcScratch(nhwcParams(plan->params), nhwcKind(n, g), fpuMarked(n))) *
+           dtypeSize(g.inType(n, 0).dtype);
   }
 
   Status lower(Lowering& l) const override {

@@ -1,6 +1,7 @@
 // Matrix products: Gemm (all opsets) and MatMul (numpy semantics, batched
 // with broadcasting), both on the runtime's matmul_block core; and
 // MatMulInteger (int8/uint8 with per-tensor zero points, int32 out).
+#include "emlc/float_fpu.h"
 #include "emlc/gemm_packed.h"
 #include "emlc/matmul.h"
 
@@ -10,6 +11,7 @@
 #include "ops/fused_activation.h"
 #include "ops/op_util.h"
 #include "ops/tiles.h"
+#include "passes/target_kernels.h"
 
 namespace emlc {
 namespace {
@@ -132,6 +134,7 @@ Status lowerPackedGemm(Lowering& l, const rt::GemmParams& gp) {
   const bool tb = gp.trans_b != 0;
   const float alpha = gp.alpha;
   rt::GemmPackedParams p{gp.M, gp.N, gp.K};
+  const bool fpu = n.attrString(kKernelAttr, "") == kArmFpu;
   auto run = [&](auto mr, auto nr) -> Status {
     constexpr int MR = decltype(mr)::value, NR = decltype(nr)::value;
     const int64_t blocks = (N + NR - 1) / NR;
@@ -151,9 +154,13 @@ Status lowerPackedGemm(Lowering& l, const rt::GemmParams& gp) {
         bias.values[static_cast<size_t>(j)] = gp.beta == 1.0f ? v : gp.beta * v;
       }
     }
+    if (fpu)  // --target cortex-m*: register tiles for the single-precision FPU (float_fpu.h)
+      return l.call(fmt::format("emlc::rt::fpu_gemm<{}, {}>", MR, NR), &rt::fpu_gemm<MR, NR>, p, act, l.in<float>(0),
+                    packed, bias, l.out<float>(0));
     return l.call(fmt::format("emlc::rt::gemm_packed<float, {}, {}>", MR, NR), &rt::gemm_packed<float, MR, NR>, p,
                   act, l.in<float>(0), packed, bias, l.out<float>(0));
   };
+  if (fpu) return withFpuTile(fpuTile(M, N), run);
   return withTile(gemmTile(M, N), run);
 }
 

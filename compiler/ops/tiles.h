@@ -58,3 +58,46 @@ Status withTile(Tile t, F&& f) {
 }
 
 }  // namespace emlc
+
+namespace emlc {
+
+// Tiles of the single-precision FPU kernels (runtime/emlc/float_fpu.h,
+// --target cortex-m*): at most 24 accumulators of the 32 s-registers.
+// More than one row: NR = 4 output channels and MR in 2..6 rows (pixels),
+// the MR with the fewest instructions over all tiles (per reduction step a
+// tile costs MR * NR multiply-adds, MR + NR loads and about 3 of loop);
+// 6 x 4 runs at ~1.6 instructions per MAC. One row (a vector): NR 16, 8
+// or 4 accumulators along it.
+inline Tile fpuTile(int64_t rows, int64_t cols) {
+  if (rows == 1) return Tile{1, cols > 8 ? 16 : cols > 4 ? 8 : 4};
+  int best = 6;
+  int64_t best_cost = -1;
+  for (int mr = 6; mr >= 2; --mr) {
+    const int64_t cost = (rows + mr - 1) / mr * (mr * 4 + mr + 4 + 3);
+    if (best_cost < 0 || cost < best_cost) best = mr, best_cost = cost;
+  }
+  return Tile{best, 4};
+}
+
+// Calls f(integral_constant<MR>, integral_constant<NR>) for a tile fpuTile
+// can return.
+template <class F>
+Status withFpuTile(Tile t, F&& f) {
+  using std::integral_constant;
+  if (t.mr == 1 && t.nr == 16) return f(integral_constant<int, 1>{}, integral_constant<int, 16>{});
+  if (t.mr == 1 && t.nr == 8) return f(integral_constant<int, 1>{}, integral_constant<int, 8>{});
+  if (t.mr == 1 && t.nr == 4) return f(integral_constant<int, 1>{}, integral_constant<int, 4>{});
+  if (t.nr == 4) {
+    switch (t.mr) {
+      case 2: return f(integral_constant<int, 2>{}, integral_constant<int, 4>{});
+      case 3: return f(integral_constant<int, 3>{}, integral_constant<int, 4>{});
+      case 4: return f(integral_constant<int, 4>{}, integral_constant<int, 4>{});
+      case 5: return f(integral_constant<int, 5>{}, integral_constant<int, 4>{});
+      case 6: return f(integral_constant<int, 6>{}, integral_constant<int, 4>{});
+      default: break;
+    }
+  }
+  return internal("no FPU kernel instance for this register tile");
+}
+
+}  // namespace emlc

@@ -4,22 +4,41 @@
 
 namespace emlc {
 
+namespace {
+
+bool isInt8Target(const Node& n) {
+  return n.domain == "emlc" && (n.op_type == "QConv" || n.op_type == "QGemm" || n.op_type == "QAdd" ||
+                                 n.op_type == "QAvgPool");
+}
+
+bool isFloatTarget(const Node& n, const Graph& g) {
+  return n.domain.empty() && (n.op_type == "Conv" || n.op_type == "Gemm") && !n.inputs.empty() &&
+         g.inType(n, 0).dtype == DType::F32;
+}
+
+// Sets n's kernel mark to `kernel`; true if it changed.
+bool mark(Node& n, const char* kernel) {
+  if (n.attrString(kKernelAttr, "") == kernel) return false;
+  Attribute a;
+  a.kind = Attribute::Kind::String;
+  a.s = kernel;
+  n.attrs[kKernelAttr] = a;
+  return true;
+}
+
+}  // namespace
+
 Expected<bool> TargetKernelsPass::run(Graph& g, const PassOptions& opt) {
   if (opt.target == PassOptions::Target::Generic) return false;
-  size_t marked = 0;
+  size_t int8 = 0, fp = 0;
   for (Node& n : g.nodes) {
-    if (n.dead || n.domain != "emlc" || (n.op_type != "QConv" && n.op_type != "QGemm" && n.op_type != "QAdd" &&
-                                               n.op_type != "QAvgPool"))
-      continue;
-    if (n.attrString(kKernelAttr, "") == kArmDsp) continue;
-    Attribute a;
-    a.kind = Attribute::Kind::String;
-    a.s = kArmDsp;
-    n.attrs[kKernelAttr] = a;
-    ++marked;
+    if (n.dead) continue;
+    if (isInt8Target(n) && mark(n, kArmDsp)) ++int8;
+    if (isFloatTarget(n, g) && mark(n, kArmFpu)) ++fp;
   }
-  if (marked) note(fmt::format("{} int8 conv/matrix/add/average-pool nodes use the Arm DSP kernels", marked));
-  return marked > 0;
+  if (int8) note(fmt::format("{} int8 conv/matrix/add/average-pool nodes use the Arm DSP kernels", int8));
+  if (fp) note(fmt::format("{} float conv/matrix nodes use the single-precision FPU kernels", fp));
+  return int8 + fp > 0;
 }
 
 }  // namespace emlc

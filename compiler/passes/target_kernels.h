@@ -12,6 +12,12 @@
 // compiler's own evaluation runs the same kernels (their intrinsics in
 // plain C on the host).
 //
+// It also marks float Conv and Gemm nodes with emlc_kernel = "arm_fpu": their
+// channels-last lowering (dense, depthwise and pointwise Conv, Gemm with
+// constant B) then calls runtime/emlc/float_fpu.h, whose register tiles fit
+// the 32 single-precision registers of the M4F/M7/M33 FPU instead of a
+// host's vector units; other float Convs keep their kernels.
+//
 // Does nothing for --target generic.
 #pragma once
 #include "passes/pass.h"
@@ -20,6 +26,7 @@ namespace emlc {
 
 inline constexpr const char* kKernelAttr = "emlc_kernel";
 inline constexpr const char* kArmDsp = "arm_dsp";
+inline constexpr const char* kArmFpu = "arm_fpu";
 
 class TargetKernelsPass final : public Pass {
  public:

@@ -12,6 +12,7 @@
 #include "matmul.h"
 #include "conv_nhwc.h"
 #include "gemm_packed.h"
+#include "float_fpu.h"
 
 // pool/norm/softmax family
 #include "pool.h"

@@ -85,6 +85,8 @@ for m in ad_autoencoder digits_cnn har_cnn1d ic_resnet8 kws_dscnn vww_mobilenetv
     compile "${m}_float_$opt" "$m" "$models/$m/model.onnx" --optimize "$opt"
     compile "${m}_int8_$opt" "$m" "$models/$m/model.onnx" --optimize "$opt" --quantize int8 --calibration "$calib"
   done
+  # The single-precision FPU float kernels (runtime/emlc/float_fpu.h).
+  compile "${m}_float_cortex_m4" "$m" "$models/$m/model.onnx" --target cortex-m4
 done
 # A sensor pipeline (window, FFT features, post-processing) around the HAR model.
 compile har_pipeline har "$tests/../examples/har_pipeline/har_cnn1d.onnx" --pipeline "$tests/../examples/har_pipeline/pipeline.json"
