@@ -24,10 +24,10 @@ awk '
   /^int invoke\(/ { inrun = 1 }
   inrun && /^}/ { inrun = 0 }
   inrun && /^  emlc::rt::[A-Za-z0-9_:<>, ]*\(/ {
-    k = $1; sub(/\(.*/, "", k); sub(/^emlc::rt::/, "", k)
+    k = $0; sub(/^  emlc::rt::/, "", k); sub(/\(.*/, "", k); gsub(/ /, "", k)
     print "  __asm__ volatile(\"mov r11, r11\" ::: \"memory\");  // @prof " k
     print
-    print "  __asm__ volatile(\"mov r10, r10\" ::: \"memory\");"
+    print "  __asm__ volatile(\"mov r10, r10\\n\\tnop\" ::: \"memory\");"
     next
   }
   { print }
@@ -61,6 +61,10 @@ timeout 600 qemu-system-arm -M mps2-an386 -nographic -monitor none -serial null 
   -semihosting-config enable=on,target=native -kernel $work/app.elf \
   -plugin "$plugin,out=$work/counts.txt" > $work/run.txt 2>&1 || { cat $work/run.txt >&2; exit 1; }
 sed -n 's/.*window \([0-9]*\): insns=\([0-9]*\).*/\2/p' $work/counts.txt > $work/insns.txt
+# Every call must have its window (a NOP keeps an end marker and the next
+# begin marker apart: adjacent, QEMU once dropped a window).
+[ "$(wc -l < $work/kernels.txt)" -eq "$(wc -l < $work/insns.txt)" ] ||
+  { echo "$0: $(wc -l < $work/insns.txt) windows for $(wc -l < $work/kernels.txt) kernel calls" >&2; exit 1; }
 paste -d' ' $work/kernels.txt $work/insns.txt | awk '
   { n[NR] = $1; c[NR] = $2; t += $2 }
   END {

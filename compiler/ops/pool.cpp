@@ -7,8 +7,10 @@
 #include <cmath>
 
 #include "emlc/pool.h"
+#include "emlc/int8_dsp_pool_add.h"
 #include "emlc/pool_nhwc.h"
 #include "ops/nhwc.h"
+#include "passes/target_kernels.h"
 #include "ops/op_util.h"
 
 namespace emlc {
@@ -257,6 +259,11 @@ class PoolOp final : public Op {
           if (l.hasOut(1))
             return l.call(kernelName<T>("max_pool_indices"), &rt::max_pool_indices<T>, p, l.in<T>(0), l.out<T>(0),
                           l.out<int64_t>(1));
+          // The Arm DSP target's int8 kernel (2-D, dilation 1).
+          if constexpr (std::is_same_v<T, int8_t>)
+            if (l.node().attrString(kKernelAttr, "") == kArmDsp && p.in_dims[0] == 1 && p.kernel[0] == 1 &&
+                p.dilations[1] == 1 && p.dilations[2] == 1)
+              return l.call("emlc::rt::qmaxpool_dsp", &rt::qmaxpool_dsp, p, l.in<int8_t>(0), l.out<int8_t>(0));
           return l.call(kernelName<T>("max_pool"), &rt::max_pool<T>, p, l.in<T>(0), l.out<T>(0));
         }
       } else if constexpr (std::is_floating_point_v<T>) {

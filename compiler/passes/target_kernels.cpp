@@ -6,7 +6,9 @@ namespace emlc {
 
 namespace {
 
-bool isInt8Target(const Node& n) {
+bool isInt8Target(const Node& n, const Graph& g) {
+  if (n.domain.empty())  // MaxPool runs on int8 codes as they are
+    return n.op_type == "MaxPool" && !n.inputs.empty() && g.inType(n, 0).dtype == DType::I8;
   return n.domain == "emlc" && (n.op_type == "QConv" || n.op_type == "QGemm" || n.op_type == "QAdd" ||
                                  n.op_type == "QAvgPool");
 }
@@ -33,10 +35,10 @@ Expected<bool> TargetKernelsPass::run(Graph& g, const PassOptions& opt) {
   size_t int8 = 0, fp = 0;
   for (Node& n : g.nodes) {
     if (n.dead) continue;
-    if (isInt8Target(n) && mark(n, kArmDsp)) ++int8;
+    if (isInt8Target(n, g) && mark(n, kArmDsp)) ++int8;
     if (isFloatTarget(n, g) && mark(n, kArmFpu)) ++fp;
   }
-  if (int8) note(fmt::format("{} int8 conv/matrix/add/average-pool nodes use the Arm DSP kernels", int8));
+  if (int8) note(fmt::format("{} int8 conv/matrix/add/pool nodes use the Arm DSP kernels", int8));
   if (fp) note(fmt::format("{} float conv/matrix nodes use the single-precision FPU kernels", fp));
   return int8 + fp > 0;
 }

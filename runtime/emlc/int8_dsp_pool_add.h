@@ -75,6 +75,37 @@ inline void qavgpool_dsp(const PoolParams& p, const QuantPoolParams& q, const in
   }
 }
 
+// max_pool<int8_t> of 2-D pools (in_dims[0] == kernel[0] == 1) with
+// dilation 1 and one output: the same bytes without the generic loop
+// nest's per-tap callbacks. Window ranges clipped to the input (dilation 1:
+// no division); 2x2 windows unrolled; a window entirely in the padding
+// gives -128, as the reference's.
+inline void qmaxpool_dsp(const PoolParams& p, const int8_t* x, int8_t* y) {
+  const int32_t H = p.in_dims[1], W = p.in_dims[2], OH = p.out_dims[1], OW = p.out_dims[2];
+  const int32_t KH = p.kernel[1], KW = p.kernel[2];
+  for (int32_t c = 0; c < p.planes; ++c) {
+    const int8_t* xp = x + c * H * W;
+    for (int32_t oh = 0; oh < OH; ++oh) {
+      const int32_t sh = oh * p.strides[1] - p.pad_begin[1];
+      const int32_t h0 = sh < 0 ? -sh : 0, h1 = H - sh < KH ? H - sh : KH;
+      for (int32_t ow = 0; ow < OW; ++ow) {
+        const int32_t sw = ow * p.strides[2] - p.pad_begin[2];
+        const int32_t w0 = sw < 0 ? -sw : 0, w1 = W - sw < KW ? W - sw : KW;
+        const int8_t* r = xp + (sh + h0) * W + sw;
+        int32_t m = -128;
+        if (h1 - h0 == 2 && w0 == 0 && w1 == 2) {
+          const int32_t a = r[0] > r[1] ? r[0] : r[1], b = r[W] > r[W + 1] ? r[W] : r[W + 1];
+          m = a > b ? a : b;
+        } else {
+          for (int32_t kh = h0; kh < h1; ++kh, r += W)
+            for (int32_t kw = w0; kw < w1; ++kw) m = r[kw] > m ? r[kw] : m;
+        }
+        *y++ = static_cast<int8_t>(m);
+      }
+    }
+  }
+}
+
 // One requantisation (multiplier >= 0, shift) with its shifts and rounding
 // mask worked out once: multiply_by_quantized_multiplier, see requant_out.
 struct Requant1 {

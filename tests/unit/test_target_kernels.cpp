@@ -5,6 +5,7 @@
 // cores under QEMU.)
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <filesystem>
 #include <limits>
@@ -71,7 +72,7 @@ TEST(TargetKernels, CortexMMarksEveryInt8ConvGemmAddAndAveragePool) {
   for (auto t : {PassOptions::Target::CortexM4, PassOptions::Target::CortexM7, PassOptions::Target::CortexM33}) {
     PreparedModel pm = prepare("ic_resnet8", t);
     const size_t convs = count(pm.graph, {"QConv"}), gemms = count(pm.graph, {"QGemm"}), adds = count(pm.graph, {"QAdd"});
-    const size_t pools = count(pm.graph, {"QAvgPool"});
+    const size_t pools = count(pm.graph, {"QAvgPool"});  // (no MaxPool in ResNet-8)
     EXPECT_GT(convs, 0u);
     EXPECT_GT(adds, 0u);
     EXPECT_GT(pools, 0u);
@@ -143,15 +144,15 @@ void buildLayer(const Layer& L, const fs::path& path, std::mt19937& rng) {
   testing::ModelBuilder b;
   b.input("x", L.x, onnx::TensorProto::INT8);
   b.output("y", onnx::TensorProto::INT8);
-  if (L.op == "AveragePool") {  // input and output share scale and zero point
+  if (L.op == "AveragePool" || L.op == "MaxPool") {  // input and output share scale and zero point
     b.floats("xs", {}, {L.x_scale});
     b.int8s("xz", {}, {static_cast<int8_t>(L.x_zero)});
     b.node("DequantizeLinear", {"x", "xs", "xz"}, {"xf"});
-    auto& n = b.node("AveragePool", {"xf"}, {"p"}, "layer");
+    auto& n = b.node(L.op, {"xf"}, {"p"}, "layer");
     testing::ModelBuilder::attr(n, "kernel_shape", L.kernel);
     testing::ModelBuilder::attr(n, "strides", L.strides);
     testing::ModelBuilder::attr(n, "pads", L.pads);
-    testing::ModelBuilder::attr(n, "count_include_pad", L.group);
+    testing::ModelBuilder::attr(n, L.op == "MaxPool" ? "ceil_mode" : "count_include_pad", L.group);
     b.node("QuantizeLinear", {"p", "xs", "xz"}, {"y"});
     ASSERT_TRUE(b.save(path.string()));
     return;
@@ -315,6 +316,19 @@ TEST(TargetKernels, RandomLayersGiveTheReferenceBytesWithEveryPolicy) {
     pool.x_zero = -128;
     all.push_back(pool);
   }
+  // Max pools (group: ceil_mode): 2x2 stride 2 with an odd edge, 3x3
+  // stride 2 with padding, 3x3 stride 1.
+  for (int64_t ceil = 0; ceil < 2; ++ceil) {
+    Layer pool = conv({1, 3, 9, 11}, 3, {2, 2}, {2, 2}, {0, 0, 0, 0}, ceil);
+    pool.op = "MaxPool";
+    all.push_back(pool);
+    pool = conv({1, 2, 10, 7}, 2, {3, 3}, {2, 2}, {1, 1, 1, 1}, ceil);
+    pool.op = "MaxPool";
+    all.push_back(pool);
+    pool = conv({1, 2, 6, 6}, 2, {3, 3}, {1, 1}, {0, 1, 2, 0}, ceil);
+    pool.op = "MaxPool";
+    all.push_back(pool);
+  }
   std::mt19937 rng(20261125);
   std::uniform_int_distribution<int> x8(-128, 127);
   std::map<std::string, int> policies;
@@ -322,17 +336,18 @@ TEST(TargetKernels, RandomLayersGiveTheReferenceBytesWithEveryPolicy) {
     const Layer& L = all[i];
     const fs::path model = d / ("layer" + std::to_string(i) + ".onnx");
     buildLayer(L, model, rng);
-    std::vector<HostTensor> inputs(4);
+    std::vector<HostTensor> inputs(5);
     for (HostTensor& x : inputs) {
       x.type = TensorType{DType::I8, Shape(L.x.begin(), L.x.end())};
       x.data.resize(x.type.bytes());
       for (auto& v : x.data) v = static_cast<uint8_t>(static_cast<int8_t>(x8(rng)));
     }
+    std::fill(inputs[4].data.begin(), inputs[4].data.end(), uint8_t{0x80});  // all -128: the range's edge
     const LayerRun ref = runLayer(model, PassOptions::Target::Generic, inputs);
     const LayerRun dsp = runLayer(model, PassOptions::Target::CortexM4, inputs);
     ASSERT_EQ(ref.outputs.size(), inputs.size()) << "layer " << i;
     EXPECT_EQ(ref.outputs, dsp.outputs) << "layer " << i << " (" << L.op << ")";
-    for (const char* ref : {"emlc::rt::qconv<", "emlc::rt::qgemm<", "emlc::rt::qavgpool<"})
+    for (const char* ref : {"emlc::rt::qconv<", "emlc::rt::qgemm<", "emlc::rt::qavgpool<", "emlc::rt::max_pool<"})
       EXPECT_EQ(dsp.code.find(ref), std::string::npos) << "layer " << i << " kept the reference kernel " << ref;
     for (const char* p : {"RequantFull>", "RequantShort<true>>", "RequantShort<false>>"})
       if (dsp.code.find(p) != std::string::npos) ++policies[p];
