@@ -1,11 +1,11 @@
 // target-kernels: picks the kernel family of each node for --target.
 //
 // For the Cortex-M cores with the DSP extension (M4, M7, M33) it marks the
-// int8 convolutions, matrix products, additions and average pools
-// (emlc.QConv, emlc.QGemm, emlc.QAdd, emlc.QAvgPool) with emlc_kernel =
+// int8 convolutions, matrix products, additions and pools (emlc.QConv,
+// emlc.QGemm, emlc.QAdd, emlc.QAvgPool, MaxPool on int8) with emlc_kernel =
 // "arm_dsp"; their lowering then packs the weights in the order the DSP
 // kernels read them, picks the requantisation per layer and calls
-// runtime/emlc/int8_dsp.h, or keeps the reference kernel when the node is
+// runtime/emlc/int8_dsp*.h, or keeps the reference kernel when the node is
 // outside what those kernels handle (uint8, weight zero point, groups other
 // than 1 or depthwise, dilation, 3-D, broadcasting adds). The mark is an
 // attribute, so `--dump-after target-kernels` shows the choice, and the
