@@ -9,6 +9,9 @@
 //                       y_scale, y_zero_point. Any elementwise function of
 //                       one int8 tensor (the lowering fills the table).
 #include <algorithm>
+#include <cstdlib>
+#include <limits>
+#include <optional>
 
 #include "emlc/int8_elementwise.h"
 #include "ops/op_util.h"
@@ -38,6 +41,53 @@ rt::BroadcastParams broadcast(const Shape& a, const Shape& b, const Shape& out) 
 }
 
 enum class BinQ { Add, Mul };
+
+// QuantAddShort (runtime/emlc/int8_dsp_pool_add.h) for f when every step
+// is provably exact with int8 inputs: no shifted value passes int32 after
+// its doubling, input shifts are right shifts >= 1 or the multiplier is
+// exactly 0.5 (shift 0), the output shift is a right shift >= 1 and the
+// rounding sums stay inside int32. Otherwise none (the full sequence).
+std::optional<rt::QuantAddShort> shortAdd(const rt::QuantAdd& f) {
+  constexpr int64_t kI32Max = std::numeric_limits<int32_t>::max();
+  const int64_t L = f.left_shift;
+  if (L < 1 || L > 22) return std::nullopt;
+  auto input = [&](int32_t offset, int32_t mult, int32_t shift, int32_t* off, int32_t* shiftIn, int32_t* add,
+                   int32_t* right) {
+    const int64_t vmax = std::max(std::abs(-128 + int64_t{offset}), std::abs(127 + int64_t{offset}));
+    int64_t in = 0, r = 0, a = 0;
+    if (shift <= -1 && shift >= -30) {
+      in = L + 1, r = -shift, a = int64_t{1} << (r - 1);
+    } else if (shift == 0 && mult == (int32_t{1} << 30)) {
+      in = L + 2, r = 1, a = 1;
+    } else {
+      return false;
+    }
+    if ((vmax << in) > kI32Max) return false;
+    *off = static_cast<int32_t>(int64_t{offset} * (int64_t{1} << in));
+    *shiftIn = static_cast<int32_t>(in);
+    *add = static_cast<int32_t>(a);
+    *right = static_cast<int32_t>(r);
+    return true;
+  };
+  rt::QuantAddShort g{};
+  if (!input(f.a_offset, f.a_multiplier, f.a_shift, &g.a_offset, &g.a_shift_in, &g.a_add, &g.a_right) ||
+      !input(f.b_offset, f.b_multiplier, f.b_shift, &g.b_offset, &g.b_shift_in, &g.b_add, &g.b_right))
+    return std::nullopt;
+  g.a_multiplier = f.a_multiplier;
+  g.b_multiplier = f.b_multiplier;
+  // |sa|, |sb| <= 255 << L, so |2 (sa + sb)| <= 1020 << L must fit, and so must h + add.
+  const int64_t sum = (int64_t{1020} << L);
+  const int64_t r = -int64_t{f.output_shift};
+  if (sum > kI32Max || r < 1 || r > 30) return std::nullopt;
+  const int64_t add = (int64_t{1} << (r - 1)) + int64_t{f.output_offset} * (int64_t{1} << r);
+  if (sum / 2 + 2 + std::abs(add) > kI32Max) return std::nullopt;
+  g.output_multiplier = f.output_multiplier;
+  g.output_add = static_cast<int32_t>(add);
+  g.output_right = static_cast<int32_t>(r);
+  g.act_min = f.act_min;
+  g.act_max = f.act_max;
+  return g;
+}
 
 template <BinQ K>
 class QBinaryOp final : public Op {
@@ -88,9 +138,17 @@ class QBinaryOp final : public Op {
         // --target cortex-m*: the same arithmetic without broadcasting.
         if constexpr (std::is_same_v<T, int8_t>) {
           if (l.node().attrString(kKernelAttr, "") == kArmDsp && l.inType(0).shape == l.outType(0).shape &&
-              l.inType(1).shape == l.outType(0).shape)
-            return l.call("emlc::rt::qadd_dsp", &rt::qadd_dsp, f, l.in<T>(0), l.in<T>(1), l.out<T>(0),
-                          static_cast<int32_t>(l.outType(0).numel()));
+              l.inType(1).shape == l.outType(0).shape) {
+            const int32_t count = static_cast<int32_t>(l.outType(0).numel());
+            if (auto sf = shortAdd(f)) {
+              if (f.act_min == -128 && f.act_max == 127)
+                return l.call("emlc::rt::qadd_dsp_short<true>", &rt::qadd_dsp_short<true>, *sf, l.in<T>(0),
+                              l.in<T>(1), l.out<T>(0), count);
+              return l.call("emlc::rt::qadd_dsp_short<false>", &rt::qadd_dsp_short<false>, *sf, l.in<T>(0),
+                            l.in<T>(1), l.out<T>(0), count);
+            }
+            return l.call("emlc::rt::qadd_dsp", &rt::qadd_dsp, f, l.in<T>(0), l.in<T>(1), l.out<T>(0), count);
+          }
         }
         return l.call(fmt::format("emlc::rt::qbinary<{}, emlc::rt::QuantAdd>", ctypeName<T>()),
                       &rt::qbinary<T, rt::QuantAdd>, bp, f, l.in<T>(0), l.in<T>(1), l.out<T>(0));

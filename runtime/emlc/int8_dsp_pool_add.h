@@ -136,6 +136,42 @@ inline void qadd_dsp(const QuantAdd& f, const int8_t* a, const int8_t* b, int8_t
   }
 }
 
+// The short form of qadd_dsp (RequantShort's arithmetic, int8_dsp.h), for
+// adds where the compiler proved it exact: per input, x = (v + offset) <<
+// shift_in (shift_in = 20 + 1: SMMULR of 2x; |x| < 2^30), h = SMMULR(x, M),
+// s = (h - [h < 0] + add) >> right with right >= 1; an input whose
+// multiplier is exactly 0.5 (the larger scale's, shift 0: s = x / 2) is
+// written as shift_in 22, right 1, add 1, which gives the same. The output:
+// the same with x = 2 (sa + sb) and the output offset in add.
+struct QuantAddShort {
+  static constexpr const char* kName = "emlc::rt::QuantAddShort";
+  int32_t a_offset, a_shift_in, a_multiplier, a_add, a_right;  // a_offset: the offset << a_shift_in
+  int32_t b_offset, b_shift_in, b_multiplier, b_add, b_right;
+  int32_t output_multiplier, output_add, output_right;
+  int32_t act_min, act_max;
+  template <class V> void fields(V& v) const {
+    v(a_offset, a_shift_in, a_multiplier, a_add, a_right, b_offset, b_shift_in, b_multiplier, b_add, b_right,
+      output_multiplier, output_add, output_right, act_min, act_max);
+  }
+};
+namespace dsp {
+inline int32_t round_shift(int32_t h, int32_t add, int32_t right) {
+  return (h - static_cast<int32_t>(static_cast<uint32_t>(h) >> 31) + add) >> right;
+}
+}  // namespace dsp
+template <bool kSat8>
+inline void qadd_dsp_short(const QuantAddShort& f, const int8_t* a, const int8_t* b, int8_t* y, int32_t n) {
+  const QuantAddShort g = f;  // in registers: the int8 stores may alias anything
+  for (int32_t i = 0; i < n; ++i) {
+    const int32_t xa = static_cast<int32_t>(static_cast<uint32_t>(a[i]) << g.a_shift_in) + g.a_offset;
+    const int32_t xb = static_cast<int32_t>(static_cast<uint32_t>(b[i]) << g.b_shift_in) + g.b_offset;
+    const int32_t sa = dsp::round_shift(dsp::smmulr(xa, g.a_multiplier), g.a_add, g.a_right);
+    const int32_t sb = dsp::round_shift(dsp::smmulr(xb, g.b_multiplier), g.b_add, g.b_right);
+    const int32_t v = dsp::round_shift(dsp::smmulr((sa + sb) * 2, g.output_multiplier), g.output_add, g.output_right);
+    y[i] = static_cast<int8_t>(kSat8 ? dsp::ssat8(v) : clamp_i32(v, g.act_min, g.act_max));
+  }
+}
+
 }  // namespace rt
 }  // namespace emlc
 

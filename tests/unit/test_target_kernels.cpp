@@ -138,6 +138,7 @@ struct Layer {
   int x_zero = 3, y_zero = -7;
   float w_scale_min = 0.002f, w_scale_max = 0.02f;
   bool dead_channel = false;  // channel 0: tiny weight scale and a huge bias
+  float residual = 0;         // > 0: y = Q(DQ(layer output) + DQ(x)) with this scale (a QAdd)
 };
 
 void buildLayer(const Layer& L, const fs::path& path, std::mt19937& rng) {
@@ -210,7 +211,16 @@ void buildLayer(const Layer& L, const fs::path& path, std::mt19937& rng) {
     b.node("Clip", {"c", "lo", "hi"}, {"a"});
     y = "a";
   }
-  b.node("QuantizeLinear", {y, "ys", "yz"}, {"y"});
+  if (L.residual <= 0) {
+    b.node("QuantizeLinear", {y, "ys", "yz"}, {"y"});
+  } else {
+    b.node("QuantizeLinear", {y, "ys", "yz"}, {"yq"});
+    b.node("DequantizeLinear", {"yq", "ys", "yz"}, {"yd"});
+    b.node("Add", {"yd", "xf"}, {"sum"}, "add");
+    b.floats("rs", {}, {L.residual});
+    b.int8s("rz", {}, {static_cast<int8_t>(5)});
+    b.node("QuantizeLinear", {"sum", "rs", "rz"}, {"y"});
+  }
   ASSERT_TRUE(b.save(path.string()));
 }
 
@@ -316,6 +326,14 @@ TEST(TargetKernels, RandomLayersGiveTheReferenceBytesWithEveryPolicy) {
     pool.x_zero = -128;
     all.push_back(pool);
   }
+  // Residual adds after a pointwise conv (the add's requantisation: short
+  // with both scale orders, and the full sequence for a tiny output scale).
+  for (float r : {0.12f, 0.04f, 3e-7f}) {  // 3e-7: an output multiplier in [0.5, 1)
+    Layer res = conv({1, 6, 5, 7}, 6, {1, 1}, {1, 1}, {0, 0, 0, 0});
+    res.residual = r;
+    res.y_scale = r == 0.04f ? 0.02f : 0.1f;
+    all.push_back(res);
+  }
   // Max pools (group: ceil_mode): 2x2 stride 2 with an odd edge, 3x3
   // stride 2 with padding, 3x3 stride 1.
   for (int64_t ceil = 0; ceil < 2; ++ceil) {
@@ -347,14 +365,18 @@ TEST(TargetKernels, RandomLayersGiveTheReferenceBytesWithEveryPolicy) {
     const LayerRun dsp = runLayer(model, PassOptions::Target::CortexM4, inputs);
     ASSERT_EQ(ref.outputs.size(), inputs.size()) << "layer " << i;
     EXPECT_EQ(ref.outputs, dsp.outputs) << "layer " << i << " (" << L.op << ")";
-    for (const char* ref : {"emlc::rt::qconv<", "emlc::rt::qgemm<", "emlc::rt::qavgpool<", "emlc::rt::max_pool<"})
+    for (const char* ref : {"emlc::rt::qconv<", "emlc::rt::qgemm<", "emlc::rt::qavgpool<", "emlc::rt::max_pool<",
+                            "emlc::rt::qbinary<"})
       EXPECT_EQ(dsp.code.find(ref), std::string::npos) << "layer " << i << " kept the reference kernel " << ref;
-    for (const char* p : {"RequantFull>", "RequantShort<true>>", "RequantShort<false>>"})
+    for (const char* p : {"RequantFull>", "RequantShort<true>>", "RequantShort<false>>", "qadd_dsp_short<true>",
+                          "qadd_dsp("})
       if (dsp.code.find(p) != std::string::npos) ++policies[p];
   }
   EXPECT_GT(policies["RequantFull>"], 0);
   EXPECT_GT(policies["RequantShort<true>>"], 0);
   EXPECT_GT(policies["RequantShort<false>>"], 0);
+  EXPECT_GT(policies["qadd_dsp_short<true>"], 0);
+  EXPECT_GT(policies["qadd_dsp("], 0);
   fs::remove_all(d);
 }
 
