@@ -425,7 +425,8 @@ int realMain(int argc, char** argv) {
         ->check(CLI::IsMember({"model", "nhwc"}));
     cmd->add_option("--target", pf.target,
                     "generic (default): portable kernels; cortex-m4|cortex-m7|cortex-m33: int8 kernels with the "
-                    "DSP extension's instructions (build with the matching -mcpu)")
+                    "DSP extension's instructions and float kernels tiled for the single-precision FPU (build "
+                    "with the matching -mcpu)")
         ->check(CLI::IsMember({"generic", "cortex-m4", "cortex-m7", "cortex-m33"}));
   };
 
