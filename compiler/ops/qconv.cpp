@@ -445,10 +445,7 @@ class QLinearConvOp final : public Op {
     EMLC_ASSIGN(ConvGeometry geo, geometry(n, g));
     EMLC_TRY(checkBias(g, n, 8, geo.out[1]));
     EMLC_ASSIGN(QSpec s, spec(n, g, geo));
-    TensorType t{g.inType(n, 0).dtype, geo.out};
-    t.quant.scale = {s.yq.scale};
-    t.quant.zero_point = {s.yq.zero_point};
-    setOut(g, n, 0, t);
+    setOut(g, n, 0, quantizedType(g.inType(n, 0).dtype, geo.out, s.yq));
     return Status::ok();
   }
   bool needsConstInput(const Node&, size_t k) const override { return k == 1 || k == 2 || k == 4 || k == 5 || k >= 6; }
@@ -644,10 +641,7 @@ class QLinearMatMulOp final : public Op {
     EMLC_TRY(requireInputs(n, 8, 8));
     EMLC_ASSIGN(GemmGeometry geo, geometry(n, g));
     EMLC_ASSIGN(QSpec s, spec(n, g, geo));
-    TensorType t{g.inType(n, 0).dtype, geo.out};
-    t.quant.scale = {s.yq.scale};
-    t.quant.zero_point = {s.yq.zero_point};
-    setOut(g, n, 0, t);
+    setOut(g, n, 0, quantizedType(g.inType(n, 0).dtype, geo.out, s.yq));
     return Status::ok();
   }
   bool needsConstInput(const Node&, size_t k) const override { return k == 1 || k == 2 || k == 4 || k == 5 || k >= 6; }

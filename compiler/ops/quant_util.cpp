@@ -67,14 +67,22 @@ Expected<QuantScalar> perTensorQuant(const TensorType& t, const char* what) {
   return q;
 }
 
-Expected<TensorType> quantOutType(const Node& n, DType dtype, const Shape& shape) {
-  if (!n.has("y_scale") || !n.has("y_zero_point"))
-    return invalid("internal int8 op without y_scale/y_zero_point attributes");
+TensorType quantizedType(DType dtype, const Shape& shape, const QuantScalar& q) {
   TensorType t;
   t.dtype = dtype;
   t.shape = shape;
-  t.quant.scale = {n.attrFloat("y_scale", 1.0f)};
-  t.quant.zero_point = {static_cast<int32_t>(n.attrInt("y_zero_point", 0))};
+  t.quant.scale = {q.scale};
+  t.quant.zero_point = {q.zero_point};
+  return t;
+}
+
+Expected<TensorType> quantOutType(const Node& n, DType dtype, const Shape& shape) {
+  if (!n.has("y_scale") || !n.has("y_zero_point"))
+    return invalid("internal int8 op without y_scale/y_zero_point attributes");
+  QuantScalar q;
+  q.scale = n.attrFloat("y_scale", 1.0f);
+  q.zero_point = static_cast<int32_t>(n.attrInt("y_zero_point", 0));
+  TensorType t = quantizedType(dtype, shape, q);
   EMLC_TRY(perTensorQuant(t, "output").status());
   return t;
 }

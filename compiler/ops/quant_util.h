@@ -49,6 +49,8 @@ Expected<QuantScalar> perTensorQuant(const TensorType& t, const char* what);
 // Output type of an internal int8 op from its `y_scale`/`y_zero_point`
 // attributes (checked: positive finite scale, zero point in the type's range).
 Expected<TensorType> quantOutType(const Node& n, DType dtype, const Shape& shape);
+// A per-tensor quantized type: dtype, shape, q's scale and zero point.
+TensorType quantizedType(DType dtype, const Shape& shape, const QuantScalar& q);
 
 // Attribute helpers for building internal nodes.
 Attribute attrInt(int64_t v);
