@@ -403,15 +403,15 @@ inline void dot2(const int16_t* cols, int32_t k8, const int8_t* w, int32_t M, co
   }
 }
 
-// Writes values to a column whose groups of four are `step` int16 apart.
-template <int32_t step>
+// Writes values to one column of two interleaved ones (groups of four
+// values, eight int16 apart).
 struct ColumnWriter {
   int16_t* o;
   int32_t left = 4;
   void put(int32_t v) {
     *o++ = static_cast<int16_t>(v);
-    if (step != 4 && --left == 0) {
-      o += step - 4;
+    if (--left == 0) {
+      o += 4;
       left = 4;
     }
   }
@@ -419,15 +419,15 @@ struct ColumnWriter {
 
 // One output pixel's column of a 2-D convolution (group 1): for k = (c, kh,
 // kw) in W's order, x + input_offset, or 0 where the tap is padding; zero
-// up to k8. Groups of four values go `step` int16 apart (see dot1/dot2).
-template <int32_t step>
+// up to k8. Groups of four values go eight int16 apart: one column of two
+// interleaved ones (see dot1/dot2).
 inline void gather_column(const ConvParams& p, int32_t input_offset, const int8_t* x, int32_t oh, int32_t ow,
                           int32_t k8, int16_t* col) {
   const int32_t IH = p.in_dims[1], IW = p.in_dims[2];
   const int32_t KH = p.kernel[1], KW = p.kernel[2];
   const int32_t plane = IH * IW;
   const int32_t ih0 = oh * p.strides[1] - p.pads[1], iw0 = ow * p.strides[2] - p.pads[2];
-  ColumnWriter<step> o{col};
+  ColumnWriter o{col};
   const int32_t DH = p.dilations[1], DW = p.dilations[2];
   const bool inside = ih0 >= 0 && ih0 + (KH - 1) * DH < IH && iw0 >= 0 && iw0 + (KW - 1) * DW < IW;
   if (inside && KH == 1 && KW == 1) {
@@ -438,7 +438,7 @@ inline void gather_column(const ConvParams& p, int32_t input_offset, const int8_
       o.o[1] = static_cast<int16_t>(xp[plane] + input_offset);
       o.o[2] = static_cast<int16_t>(xp[2 * plane] + input_offset);
       o.o[3] = static_cast<int16_t>(xp[3 * plane] + input_offset);
-      o.o += step;
+      o.o += 8;
       xp += 4 * plane;
     }
     for (; c < p.in_channels; ++c, xp += plane) o.put(xp[0] + input_offset);
@@ -528,7 +528,7 @@ inline void gather_pair3x3(const ConvParams& p, int32_t input_offset, const int8
   // The remaining channels and the zero padding up to k8, value by value.
   for (int32_t col = 0; col < 2; ++col) {
     const int32_t j0 = 9 * c;
-    ColumnWriter<8> w{cols + interleaved(j0) + 4 * col, 4 - j0 % 4};
+    ColumnWriter w{cols + interleaved(j0) + 4 * col, 4 - j0 % 4};
     const int8_t* xp = xc + col;
     for (int32_t cc = c; cc < C; ++cc, xp += plane)
       for (int32_t kh = 0; kh < 3; ++kh)
@@ -566,13 +566,13 @@ inline void qconv_dsp(const ConvParams& p, const QuantConvParams& q, const int8_
       if (kPair3x3 && dsp::pair3x3_inside(p, oh, ow)) {
         dsp::gather_pair3x3(p, q.input_offset, xn, oh, ow, k8, scratch);
       } else {
-        dsp::gather_column<8>(p, q.input_offset, xn, oh, ow, k8, scratch);
-        dsp::gather_column<8>(p, q.input_offset, xn, (pix + 1) / OW, (pix + 1) % OW, k8, scratch + 4);
+        dsp::gather_column(p, q.input_offset, xn, oh, ow, k8, scratch);
+        dsp::gather_column(p, q.input_offset, xn, (pix + 1) / OW, (pix + 1) % OW, k8, scratch + 4);
       }
       dsp::dot2<RQ>(scratch, k8, w_packed, p.out_channels, bias, requant, q, yn + pix, yn + pix + 1, P);
     }
     if (pix < P) {  // the last pixel alone: column 0 of the interleaved pair
-      dsp::gather_column<8>(p, q.input_offset, xn, pix / OW, pix % OW, k8, scratch);
+      dsp::gather_column(p, q.input_offset, xn, pix / OW, pix % OW, k8, scratch);
       dsp::dot1<RQ, 8>(scratch, k8, w_packed, 0, p.out_channels, bias, requant, q, yn + pix, P);
     }
   }
@@ -600,7 +600,7 @@ inline void qgemm_dsp(const QuantGemmParams& p, const QuantConvParams& q, const 
     }
     for (int32_t r = 0; r < nr; ++r) {
       const int8_t* ar = a + (i + r) * p.K;
-      dsp::ColumnWriter<8> o{scratch + 4 * r};
+      dsp::ColumnWriter o{scratch + 4 * r};
       for (int32_t k = 0; k < p.K; ++k) o.put(ar[k] + q.input_offset);
       for (int32_t k = p.K; k < k8; ++k) o.put(0);
     }
